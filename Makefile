@@ -1,0 +1,93 @@
+# Two commands set everything up on a fresh machine:
+#   make run   venv + Rust core + web app, then the stack on the simulated robot
+#   make test  every test: Rust, Python, web, browser
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+CORE := reachy_mini_core_rs
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The ROS 2 wheels live in the venv: point the ament index at it and use Fast DDS.
+export AMENT_PREFIX_PATH := $(VENV)
+export RMW_IMPLEMENTATION := rmw_fastrtps_cpp
+export PATH := $(BIN):$(HOME)/.cargo/bin:$(PATH)
+
+CORE_SOURCES := $(shell find $(CORE)/src $(CORE)/python -type f 2>/dev/null) \
+	$(wildcard $(CORE)/Cargo.toml $(CORE)/Cargo.lock $(CORE)/pyproject.toml)
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
+	$(wildcard web/index.html web/vite.config.ts web/tsconfig*.json)
+
+.PHONY: run build venv core package web system-deps test test-rust test-python test-web \
+	test-browser lint clean
+
+run: build
+	@$(BIN)/reachy-mini bringup --host $(HOST) --port $(PORT)
+
+build: core package web
+
+venv: $(STAMPS)/venv
+$(STAMPS)/venv: requirements.txt
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+core: $(STAMPS)/core
+$(STAMPS)/core: $(STAMPS)/venv $(CORE_SOURCES)
+	cd $(CORE) && VIRTUAL_ENV=$(VENV) $(BIN)/maturin develop --release --quiet
+	touch $@
+
+package: $(STAMPS)/package
+$(STAMPS)/package: $(STAMPS)/venv setup.py setup.cfg
+	REACHY_MINI_SKIP_CORE_BUILD=1 $(BIN)/pip install --quiet --no-deps --no-build-isolation \
+		--disable-pip-version-check -e .
+	touch $@
+
+web: web/dist/index.html
+$(STAMPS)/web-deps: web/package.json web/package-lock.json
+	@mkdir -p $(STAMPS)
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+web/dist/index.html: $(STAMPS)/web-deps $(WEB_SOURCES)
+	cd web && npm run build
+	touch $@
+
+# Debian packages the tests need: Chromium for the browser tests, PostgreSQL for the database
+# tests. CI runs as root on a fresh machine, so installing them here is what makes it pass.
+system-deps: $(STAMPS)/system-deps
+$(STAMPS)/system-deps:
+	@mkdir -p $(STAMPS)
+	if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium postgresql >/dev/null; \
+	fi
+	touch $@
+
+test: build system-deps test-rust lint test-python test-web test-browser
+
+test-rust:
+	cd $(CORE) && cargo fmt --check
+	cd $(CORE) && cargo clippy --all-targets --quiet -- -D warnings
+	cd $(CORE) && cargo test --quiet
+
+lint: $(STAMPS)/venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test-python: build
+	$(BIN)/pytest
+
+test-web: $(STAMPS)/web-deps
+	cd web && npm test
+
+test-browser: build system-deps
+	cd web && npm run test:e2e
+
+clean:
+	rm -rf $(STAMPS) $(VENV) $(CORE)/target web/dist web/node_modules build install log

@@ -1,0 +1,259 @@
+"""Typed interface of the Rust hardware core of Reachy Mini.
+
+Units: positions in rad, velocities in rad/s, currents in mA, voltages in V, temperatures in
+degrees Celsius, times in seconds. Read times are wall-clock (UNIX epoch) seconds taken by the
+control loop right after the bus read, so that ROS stamps can be derived from them.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+__version__: Final[str]
+
+# URDF joint names, in motor order, and the matching Dynamixel ids (hardware reference).
+JOINT_NAMES: Final[tuple[str, ...]]
+MOTOR_IDS: Final[tuple[int, ...]]
+# (lower, upper) position limit in rad of each joint, in JOINT_NAMES order.
+JOINT_LIMITS: Final[tuple[tuple[float, float], ...]]
+
+# Hardware Error Status bits (control table address 70).
+HW_ERROR_INPUT_VOLTAGE: Final[int]  # bit 0
+HW_ERROR_OVERHEATING: Final[int]  # bit 2
+HW_ERROR_MOTOR_ENCODER: Final[int]  # bit 3
+HW_ERROR_ELECTRICAL_SHOCK: Final[int]  # bit 4
+HW_ERROR_OVERLOAD: Final[int]  # bit 5
+
+class CoreError(Exception):
+    """Base class of every error raised by the core."""
+
+class ProtocolError(CoreError):
+    """A packet that is not valid Dynamixel Protocol 2.0."""
+
+class CrcError(ProtocolError):
+    """The packet's CRC does not match its bytes."""
+
+class LengthError(ProtocolError):
+    """The packet's LEN field does not match its size, or the packet is too short."""
+
+class HeaderError(ProtocolError):
+    """The packet does not start with FF FF FD 00."""
+
+class BusError(CoreError):
+    """The bus could not be opened, timed out, or is disconnected."""
+
+class LimitError(CoreError, ValueError):
+    """A goal names an unknown joint, is not finite, or is outside the joint limits."""
+
+class KinematicsError(CoreError, ValueError):
+    """A head pose is not finite or not reachable."""
+
+def crc16(data: bytes) -> int:
+    """Return the Protocol 2.0 CRC-16 (poly 0x8005, init 0) of data."""
+
+def encode_instruction(id: int, instruction: int, params: bytes) -> bytes:
+    """Return a complete instruction packet: header, id, length, stuffed params and CRC."""
+
+class StatusPacket:
+    """A decoded status packet."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def error(self) -> int:
+        """Error number (bits 0-6 of the ERR byte)."""
+    @property
+    def alert(self) -> bool:
+        """Alert flag (bit 7 of the ERR byte): read Hardware Error Status for the cause."""
+    @property
+    def params(self) -> bytes:
+        """Parameters, with byte stuffing removed."""
+
+def decode_status(packet: bytes) -> StatusPacket:
+    """Decode one status packet; raise CrcError, LengthError or HeaderError when it is bad."""
+
+class HeadPose:
+    """Head pose relative to its neutral position: metres and radians (roll, pitch, yaw)."""
+
+    def __init__(
+        self,
+        x: float = 0.0,
+        y: float = 0.0,
+        z: float = 0.0,
+        roll: float = 0.0,
+        pitch: float = 0.0,
+        yaw: float = 0.0,
+    ) -> None: ...
+    x: float
+    y: float
+    z: float
+    roll: float
+    pitch: float
+    yaw: float
+    def as_tuple(self) -> tuple[float, float, float, float, float, float]: ...
+
+def inverse_kinematics(pose: HeadPose) -> list[float]:
+    """Return the six Stewart motor angles (stewart_1..6) for pose; KinematicsError if none."""
+
+def forward_kinematics(angles: Sequence[float], body_yaw: float = 0.0) -> HeadPose:
+    """Return the head pose of six Stewart motor angles; KinematicsError if it does not converge."""
+
+class SimBus:
+    """A simulated Dynamixel bus with the nine Reachy Mini motors.
+
+    It speaks Protocol 2.0 byte for byte and every packet costs its wire time at the baud rate.
+    One SimBus may be shared between a ControlLoop and the test that injects faults into it.
+    """
+
+    def __init__(self, baudrate: int = 1_000_000) -> None: ...
+    @property
+    def baudrate(self) -> int: ...
+    def set_unresponsive(self, motor_id: int, unresponsive: bool) -> None:
+        """Make a motor stop (or resume) answering."""
+    def set_crc_corruption(self, motor_id: int | None, corrupt: bool) -> None:
+        """Corrupt the CRC of replies from one motor, or from all when motor_id is None."""
+    def inject_hardware_error(self, motor_id: int, bits: int) -> None:
+        """Set Hardware Error Status bits; torque is cleared until the motor is rebooted."""
+    def set_unplugged(self, unplugged: bool) -> None:
+        """Unplug the bus (every transfer fails as a lost port) or plug it back."""
+    def set_reply_delay(self, seconds: float) -> None:
+        """Delay every reply by this much on top of its wire time."""
+    def motor(self, motor_id: int) -> dict[str, float | int | bool]:
+        """Return the internal state of one motor (position, goal, torque, temperature...)."""
+
+class PtyBus:
+    """Serve a SimBus on a pseudo-terminal, so the serial transport can be used against it."""
+
+    def __init__(self, sim: SimBus | None = None) -> None: ...
+    @property
+    def path(self) -> str:
+        """Path of the pty slave device, to open as a serial port."""
+    @property
+    def sim(self) -> SimBus: ...
+    def stop(self) -> None: ...
+
+class Snapshot:
+    """One immutable reading of the robot, published by the control loop."""
+
+    @property
+    def seq(self) -> int:
+        """Sequence number, +1 per cycle that read positions."""
+    @property
+    def read_time(self) -> float:
+        """Wall-clock time (s) at which the positions were read."""
+    @property
+    def names(self) -> list[str]: ...
+    @property
+    def ids(self) -> list[int]: ...
+    @property
+    def position(self) -> list[float]: ...
+    @property
+    def velocity(self) -> list[float]: ...
+    @property
+    def velocity_time(self) -> float:
+        """Wall-clock time of the last velocity read; 0.0 before the first."""
+    @property
+    def current(self) -> list[float]:
+        """Present current in mA."""
+    @property
+    def current_time(self) -> float: ...
+    @property
+    def goal(self) -> list[float]:
+        """Last goal written to each motor."""
+    @property
+    def temperature(self) -> list[float]: ...
+    @property
+    def voltage(self) -> list[float]: ...
+    @property
+    def hardware_error(self) -> list[int]:
+        """Hardware Error Status byte of each motor."""
+    @property
+    def torque_enabled(self) -> list[bool]: ...
+    @property
+    def status_time(self) -> float:
+        """Wall-clock time of the last temperature/voltage/error read; 0.0 before the first."""
+    @property
+    def comm_errors(self) -> list[int]:
+        """Per motor: cumulated timeouts and corrupt replies."""
+    @property
+    def bus_state(self) -> str:
+        """'connected', 'reconnecting' or 'closed'."""
+
+class LoopStats:
+    """Statistics of the control loop since it started."""
+
+    @property
+    def configured_rate_hz(self) -> float: ...
+    @property
+    def achieved_rate_hz(self) -> float:
+        """Cycles per second over the last second."""
+    @property
+    def cycles(self) -> int: ...
+    @property
+    def jitter_p50_ms(self) -> float: ...
+    @property
+    def jitter_p99_ms(self) -> float: ...
+    @property
+    def jitter_max_ms(self) -> float: ...
+    @property
+    def read_ms_p50(self) -> float: ...
+    @property
+    def write_ms_p50(self) -> float: ...
+    @property
+    def errors(self) -> dict[str, int]:
+        """Error counts by kind: 'timeout', 'checksum', 'status', 'io', 'reconnect'..."""
+    @property
+    def bus_state(self) -> str: ...
+    @property
+    def reconnects(self) -> int: ...
+
+class ControlLoop:
+    """The fixed-rate control loop: read, publish a snapshot, write goals.
+
+    Every method that waits (for the bus, a lock or a snapshot) releases the GIL.
+    """
+
+    def __init__(
+        self,
+        *,
+        backend: str = "sim",
+        port: str | None = None,
+        baudrate: int = 1_000_000,
+        rate_hz: float = 200.0,
+        sim: SimBus | None = None,
+        timeout_s: float = 0.02,
+        max_retries: int = 3,
+        watchdog_ms: int = 0,
+        limits: Mapping[str, tuple[float, float]] | None = None,
+    ) -> None:
+        """Create a loop on the simulated bus (backend 'sim') or a serial port ('serial').
+
+        limits narrows the joint limits; it cannot widen them beyond JOINT_LIMITS.
+        """
+    def open(self) -> list[int]:
+        """Open the bus and ping every motor; return the ids that answered.
+
+        Raises BusError when the port cannot be opened.
+        """
+    def start(self) -> None:
+        """Start the loop thread (opens the bus first if needed)."""
+    def stop(self) -> None:
+        """Stop the loop thread and wait for it; goals stay where they are."""
+    def close(self) -> None:
+        """Stop the loop and release the port."""
+    @property
+    def running(self) -> bool: ...
+    def snapshot(self) -> Snapshot | None:
+        """Return the latest snapshot, or None before the first read."""
+    def wait_snapshot(self, after_seq: int, timeout_s: float) -> Snapshot | None:
+        """Wait (without the GIL) for a snapshot newer than after_seq; None on timeout."""
+    def set_goals(self, goals: Mapping[str, float]) -> None:
+        """Queue goal positions by joint name for the next write.
+
+        Raises LimitError (and queues nothing) when any name is unknown, any value is not
+        finite, or any value is outside its limits.
+        """
+    def set_torque(self, enabled: bool) -> None:
+        """Enable or disable torque on every motor (goal set to present position first)."""
+    def reboot(self, ids: Sequence[int] | None = None) -> None:
+        """Reboot motors (all when ids is None) to clear hardware errors."""
+    def stats(self) -> LoopStats: ...

@@ -1,0 +1,86 @@
+"""Build the reachy_mini ament_python package, with the Rust core built by maturin.
+
+``colcon build`` runs this file; its build step asks maturin for a wheel of
+``reachy_mini_core_rs`` and puts the compiled module next to the Python packages, so that the
+installed package needs nothing else. ``make`` builds the core with ``maturin develop``
+instead and sets REACHY_MINI_SKIP_CORE_BUILD=1.
+"""
+
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+PACKAGE = "reachy_mini"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class BuildWithCore(build_py):
+    """Build the Python packages, then the Rust core with maturin."""
+
+    def run(self) -> None:
+        super().run()
+        if os.environ.get("REACHY_MINI_SKIP_CORE_BUILD") == "1":
+            return
+        manifest = os.path.join(HERE, "reachy_mini_core_rs", "Cargo.toml")
+        with tempfile.TemporaryDirectory() as out:
+            subprocess.run(
+                [sys.executable, "-m", "maturin", "build", "--release", "-m", manifest,
+                 "-o", out, "--interpreter", sys.executable],
+                check=True,
+            )
+            wheels = glob.glob(os.path.join(out, "*.whl"))
+            if len(wheels) != 1:
+                raise RuntimeError(f"maturin produced {len(wheels)} wheels, expected one")
+            with zipfile.ZipFile(wheels[0]) as wheel:
+                for member in wheel.namelist():
+                    if member.startswith("reachy_mini_core_rs/"):
+                        wheel.extract(member, self.build_lib)
+
+
+def tree(target: str, source: str) -> list[tuple[str, list[str]]]:
+    """List (install dir, files) pairs for every file below source."""
+    pairs = []
+    for root, _dirs, files in os.walk(os.path.join(HERE, source)):
+        if files:
+            rel = os.path.relpath(root, HERE)
+            pairs.append((os.path.join(target, rel), [os.path.join(rel, f) for f in files]))
+    return pairs
+
+
+data_files = [
+    ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
+    ("share/" + PACKAGE, ["package.xml"]),
+]
+for folder in ("launch", "config", "urdf"):
+    data_files += tree("share/" + PACKAGE, folder)
+if os.path.isdir(os.path.join(HERE, "web", "dist")):
+    data_files += tree("share/" + PACKAGE, os.path.join("web", "dist"))
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(include=["reachy_mini_ros", "reachy_mini_ros.*"]),
+    package_data={"reachy_mini_ros": ["py.typed", "db/migrations/*.ini", "db/migrations/**/*"]},
+    data_files=data_files,
+    install_requires=["setuptools"],
+    zip_safe=False,
+    maintainer="reachy_mini maintainers",
+    maintainer_email="maintainers@reachy-mini.dev",
+    description="ROS 2 driver, web bridge and dashboard for the Reachy Mini robot",
+    license="Apache-2.0",
+    tests_require=["pytest"],
+    cmdclass={"build_py": BuildWithCore},
+    entry_points={
+        "console_scripts": [
+            "hardware_node = reachy_mini_ros.hardware_node:main",
+            "bridge_node = reachy_mini_ros.bridge_node:main",
+            "reachy-mini = reachy_mini_ros.cli:main",
+        ],
+    },
+)

@@ -1,0 +1,182 @@
+"""Start and stop the real processes of the stack for tests, and talk to them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(check: Callable[[], T | None], timeout: float, what: str, every: float = 0.05) -> T:
+    """Call check until it returns a truthy value; fail with `what` after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    last_error: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as exc:  # the thing waited for may not be up yet
+            last_error = exc
+        time.sleep(every)
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what} (last error: {last_error})")
+
+
+@dataclass
+class Process:
+    """A child process whose output is kept in a log file for the test report."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        """Return everything the process printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def alive(self) -> bool:
+        """Return True while the process runs."""
+        return self.popen.poll() is None
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 10.0) -> int:
+        """Send sig, wait for the exit, kill on timeout; return the exit code."""
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(5)
+        return int(self.popen.returncode)
+
+
+def start_process(
+    name: str, args: list[str], log_dir: Path, env: dict[str, str] | None = None
+) -> Process:
+    """Start args in its own process group, with stdout and stderr to log_dir/name.log."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    out = log_path.open("wb")
+    popen = subprocess.Popen(
+        args,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+        cwd=ROOT,
+    )
+    out.close()
+    return Process(name=name, popen=popen, log_path=log_path)
+
+
+@dataclass
+class Stack:
+    """A running hardware node and bridge, as `reachy-mini bringup` starts them."""
+
+    process: Process
+    base_url: str
+    ws_url: str
+    token: str
+    data_dir: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        """GET path from the bridge."""
+        return httpx.get(self.base_url + path, timeout=5.0, **kwargs)
+
+    def post(self, path: str, json: Any, token: str | None = None) -> httpx.Response:
+        """POST json to path, with the stack's token unless another is given."""
+        headers = {"Authorization": f"Bearer {token if token is not None else self.token}"}
+        return httpx.post(self.base_url + path, json=json, headers=headers, timeout=5.0)
+
+
+@contextlib.contextmanager
+def running_stack(
+    tmp: Path, *extra_args: str, env: dict[str, str] | None = None, ready_timeout: float = 60.0
+) -> Iterator[Stack]:
+    """Run `reachy-mini bringup` on the simulated robot until the bridge sees joint states."""
+    port = free_port()
+    token = "test-token-" + os.urandom(8).hex()
+    data_dir = tmp / "data"
+    args = [
+        str(BIN / "reachy-mini"),
+        "bringup",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *extra_args,
+    ]
+    proc_env = {
+        "REACHY_MINI_TOKEN": token,
+        "REACHY_MINI_DATA_DIR": str(data_dir),
+        **(env or {}),
+    }
+    process = start_process("bringup", args, tmp / "logs", proc_env)
+    stack = Stack(
+        process=process,
+        base_url=f"http://127.0.0.1:{port}",
+        ws_url=f"ws://127.0.0.1:{port}/ws",
+        token=token,
+        data_dir=data_dir,
+    )
+    try:
+        wait_for(
+            lambda: stack.get("/api/joints").status_code == 200,
+            ready_timeout,
+            f"the bridge to serve joint states\n{process.log()[-4000:]}",
+        )
+        yield stack
+    finally:
+        process.stop()
+
+
+class RosClient:
+    """An rclpy node in the test process, spun by a background thread."""
+
+    def __init__(self, name: str = "reachy_mini_test_client") -> None:
+        import rclpy
+        from rclpy.executors import SingleThreadedExecutor
+
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.node = rclpy.create_node(name, context=self.context)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+        self._thread = threading.Thread(target=self._spin, daemon=True)
+        self._thread.start()
+
+    def _spin(self) -> None:
+        with contextlib.suppress(Exception):
+            self.executor.spin()
+
+    def close(self) -> None:
+        """Stop spinning and shut the context down."""
+        self.executor.shutdown()
+        self.node.destroy_node()
+        self.context.try_shutdown()
+        self._thread.join(5)
