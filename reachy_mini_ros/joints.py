@@ -37,7 +37,8 @@ JOINTS_BY_NAME: dict[str, Joint] = {j.name: j for j in MOTOR_JOINTS}
 STEWART_JOINT_NAMES: tuple[str, ...] = tuple(f"stewart_{i}" for i in range(1, 7))
 
 # The head pose as six virtual joints of the URDF (metres and radians, relative to the neutral
-# pose in the body frame, which turns with yaw_body), published on /joint_states from forward kinematics.
+# pose in the body frame, which turns with yaw_body), published on /joint_states from forward
+# kinematics.
 HEAD_POSE_JOINT_NAMES: tuple[str, ...] = (
     "head_x",
     "head_y",

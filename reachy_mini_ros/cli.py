@@ -1,0 +1,199 @@
+"""Start Reachy Mini's stack without a ROS install: ``reachy-mini bringup``.
+
+It starts the nodes that ``reachy_mini_ros.bringup.NODES`` lists and that run from the PyPI
+wheels (hardware node, bridge), with the same parameter file as the launch file, restarts the
+hardware node if it dies, and stops everything in reverse order on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reachy_mini_ros.bringup import LAUNCH_DEFAULTS, NODES, PACKAGE, NodeSpec, default_params_file
+
+# Restart delays of a crashed node: 0.5 s doubling up to 8 s, so a node that keeps crashing
+# does not spin the machine, and one crash costs half a second of data.
+RESPAWN_FIRST_DELAY = 0.5
+RESPAWN_MAX_DELAY = 8.0
+STOP_TIMEOUT = 10.0
+
+
+@dataclass
+class Child:
+    """A node process and how to start it again."""
+
+    spec: NodeSpec
+    args: list[str]
+    popen: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    next_delay: float = RESPAWN_FIRST_DELAY
+    started_at: float = field(default=0.0)
+
+    def start(self, env: dict[str, str]) -> None:
+        """Start the process."""
+        self.popen = subprocess.Popen(self.args, env=env)
+        self.started_at = time.monotonic()
+
+
+def node_args(spec: NodeSpec, params_file: Path, overrides: dict[str, str]) -> list[str]:
+    """Return the command line of one of this package's nodes."""
+    args = [sys.executable, "-m", f"reachy_mini_ros.{spec.executable}", "--ros-args"]
+    args += ["-r", f"__node:={spec.name}"]
+    if spec.uses_params_file:
+        args += ["--params-file", str(params_file)]
+    for key, value in {**spec.extra_parameters, **overrides}.items():
+        args += ["-p", f"{key}:={value}"]
+    return args
+
+
+def child_env() -> dict[str, str]:
+    """Return the environment of the nodes: the ROS wheels of this interpreter, Fast DDS."""
+    env = dict(os.environ)
+    env.setdefault("AMENT_PREFIX_PATH", sys.prefix)
+    env.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def wait_for_bridge(url: str, children: list[Child], timeout: float = 60.0) -> bool:
+    """Wait until the bridge answers /api/health (any status), or a child exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c.popen is not None and c.popen.poll() is not None for c in children):
+            return False
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=1.0):
+                return True
+        except urllib.error.HTTPError:
+            return True  # 503 while the robot link comes up: the server answers
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def stop_all(children: list[Child]) -> None:
+    """Interrupt the nodes in reverse start order and wait for them, killing on timeout."""
+    for child in reversed(children):
+        if child.popen is not None and child.popen.poll() is None:
+            child.popen.send_signal(signal.SIGINT)
+            try:
+                child.popen.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                child.popen.kill()
+                child.popen.wait()
+
+
+def bringup(args: argparse.Namespace) -> int:
+    """Run the stack until interrupted; return the exit code."""
+    params_file = Path(args.params_file) if args.params_file else default_params_file()
+    if not params_file.is_file():
+        print(f"reachy-mini: parameter file {params_file} not found", file=sys.stderr)
+        return 2
+    hardware: dict[str, str] = {}
+    if args.backend:
+        hardware["backend"] = args.backend
+    if args.serial_port:
+        hardware["serial_port"] = args.serial_port
+    bridge = {"api_host": args.host, "api_port": str(args.port)}
+    overrides = {"hardware_node": hardware, "bridge_node": bridge}
+    children = [
+        Child(spec, node_args(spec, params_file, overrides.get(spec.name, {})))
+        for spec in NODES
+        if spec.package == PACKAGE and not (spec.enabled_by == "use_bridge" and args.no_bridge)
+    ]
+    env = child_env()
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    for child in children:
+        child.start(env)
+    url = f"http://{args.host}:{args.port}"
+    if not args.no_bridge:
+        if wait_for_bridge(url, children):
+            print(f"Reachy Mini dashboard: {url}/", flush=True)
+        else:
+            print("reachy-mini: the bridge did not come up; see the log above", file=sys.stderr)
+    exit_code = 0
+    while not stopping:
+        time.sleep(0.1)
+        for child in children:
+            assert child.popen is not None
+            code = child.popen.poll()
+            if code is None:
+                if time.monotonic() - child.started_at > 30.0:
+                    child.next_delay = RESPAWN_FIRST_DELAY  # ran long enough: forget crashes
+                continue
+            if not child.spec.respawn:
+                print(f"reachy-mini: {child.spec.name} exited with {code}", file=sys.stderr)
+                stopping, exit_code = True, code or 1
+                break
+            print(
+                f"reachy-mini: {child.spec.name} exited with {code}; "
+                f"restarting in {child.next_delay:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            time.sleep(child.next_delay)
+            child.next_delay = min(child.next_delay * 2.0, RESPAWN_MAX_DELAY)
+            child.restarts += 1
+            child.start(env)
+    stop_all(children)
+    return exit_code
+
+
+def sim_bus(_args: argparse.Namespace) -> int:
+    """Serve the simulated motors on a pseudo-terminal until interrupted."""
+    import reachy_mini_core_rs as core
+
+    pty = core.PtyBus()
+    print(f"simulated Reachy Mini bus on {pty.path} (Ctrl-C to stop)", flush=True)
+    try:
+        while True:
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pty.stop()
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(prog="reachy-mini", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("bringup", help="start the hardware node and the bridge")
+    up.add_argument("--params-file", help="parameter file (default: config/reachy_mini.yaml)")
+    up.add_argument("--backend", choices=("sim", "serial"), help="motor bus backend")
+    up.add_argument("--serial-port", help="serial device, or 'auto'")
+    up.add_argument("--host", default=LAUNCH_DEFAULTS["bridge_host"], help="bridge address")
+    up.add_argument(
+        "--port", type=int, default=int(LAUNCH_DEFAULTS["bridge_port"]), help="bridge port"
+    )
+    up.add_argument("--no-bridge", action="store_true", help="start the hardware node only")
+    up.set_defaults(func=bringup)
+    sim = sub.add_parser("sim-bus", help="serve the simulated motors on a pseudo-terminal")
+    sim.set_defaults(func=sim_bus)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a reachy-mini command."""
+    args = parse_args(argv)
+    sys.exit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,292 @@
+"""Diagnose the robot per REP-107: tasks that fill a status from a state snapshot.
+
+Each task is a plain function ``task(state, stat)`` that reads a :class:`DiagnosticsState`
+and fills ``stat`` through the two calls of diagnostic_updater's DiagnosticStatusWrapper,
+``summary(level, message)`` and ``add(key, value)``. The node publishes them through
+diagnostic_updater's ``Updater`` where it is installed, and through :class:`FallbackUpdater`,
+which sends the same names, levels, hardware ids and key/values, where it is not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+OK = DiagnosticStatus.OK
+WARN = DiagnosticStatus.WARN
+ERROR = DiagnosticStatus.ERROR
+STALE = DiagnosticStatus.STALE
+
+HARDWARE_ID = "reachy_mini"
+
+# Hardware Error Status bits of the XL330 control table (address 70).
+HARDWARE_ERROR_BITS: dict[int, str] = {
+    0: "input voltage",
+    2: "overheating",
+    3: "motor encoder",
+    4: "electrical shock",
+    5: "overload",
+}
+# The XL330's default temperature limit is 70 °C; warn 10 °C before the motor shuts down.
+TEMPERATURE_WARN_C = 60.0
+# XL330 motors are rated 3.7 V to 6 V; Reachy Mini runs them at 5 V.
+VOLTAGE_RANGE_V = (4.5, 6.0)
+# Warn when the loop falls 5 % below its configured rate, or p99 jitter exceeds 20 % of a
+# period (1 ms at 200 Hz).
+RATE_WARN_FRACTION = 0.95
+JITTER_WARN_FRACTION = 0.2
+
+
+class StatusLike(Protocol):
+    """The part of DiagnosticStatusWrapper that the tasks use."""
+
+    def summary(self, *args: Any) -> None: ...
+
+    def add(self, key: str, val: str) -> None: ...
+
+
+def decode_hardware_error(bits: int) -> list[str]:
+    """Return the names of the set Hardware Error Status bits, unknown bits by number."""
+    names = [name for bit, name in HARDWARE_ERROR_BITS.items() if bits & (1 << bit)]
+    known = sum(1 << bit for bit in HARDWARE_ERROR_BITS)
+    for bit in range(8):
+        if bits & (1 << bit) and not known & (1 << bit):
+            names.append(f"bit {bit}")
+    return names
+
+
+@dataclass
+class CommandStats:
+    """Counters of the command path, updated by the node's command callbacks."""
+
+    accepted: int = 0
+    refused: int = 0
+    last_command_time: float | None = None
+    last_refusal: str = ""
+
+    def accept(self, now: float | None = None) -> None:
+        """Count an accepted command."""
+        self.accepted += 1
+        self.last_command_time = time.time() if now is None else now
+
+    def refuse(self, reason: str, now: float | None = None) -> None:
+        """Count a refused command and keep its reason."""
+        self.refused += 1
+        self.last_command_time = time.time() if now is None else now
+        self.last_refusal = reason
+
+
+@dataclass
+class DiagnosticsState:
+    """Everything the tasks read, gathered by the node before each update."""
+
+    lifecycle_state: str
+    backend: str
+    core_version: str
+    configured_rate_hz: float
+    snapshot: Any = None  # reachy_mini_core_rs.Snapshot | None
+    stats: Any = None  # reachy_mini_core_rs.LoopStats | None
+    commands: CommandStats = field(default_factory=CommandStats)
+    command_timeout: float = 1.0
+    # Seconds without a new snapshot after which readings are reported stale.
+    stale_after: float = 0.5
+    now: float = field(default_factory=time.time)
+
+
+def fmt(value: float, digits: int = 2) -> str:
+    """Format a number for a diagnostic value."""
+    return f"{value:.{digits}f}"
+
+
+def motor_task(state: DiagnosticsState, index: int, stat: StatusLike) -> StatusLike:
+    """Report one motor: temperature, voltage, hardware error bits, torque, comm errors."""
+    snap = state.snapshot
+    if snap is None:
+        stat.summary(STALE, f"no reading ({state.lifecycle_state})")
+        return stat
+    name = snap.names[index]
+    temperature = float(snap.temperature[index])
+    voltage = float(snap.voltage[index])
+    error_bits = int(snap.hardware_error[index])
+    torque = bool(snap.torque_enabled[index])
+    comm_errors = int(snap.comm_errors[index])
+    stat.add("joint", name)
+    stat.add("motor_id", str(snap.ids[index]))
+    stat.add("position_rad", fmt(float(snap.position[index]), 4))
+    stat.add("goal_rad", fmt(float(snap.goal[index]), 4))
+    stat.add("temperature", fmt(temperature, 1))
+    stat.add("voltage", fmt(voltage, 1))
+    stat.add("hardware_error", str(error_bits))
+    stat.add("hardware_error_bits", ", ".join(decode_hardware_error(error_bits)) or "none")
+    stat.add("torque", "on" if torque else "off")
+    stat.add("comm_errors", str(comm_errors))
+    age = state.now - float(snap.read_time)
+    stat.add("reading_age_s", fmt(age, 3))
+    if error_bits:
+        causes = ", ".join(decode_hardware_error(error_bits))
+        stat.summary(ERROR, f"hardware error: {causes}; torque off until reboot")
+    elif age > state.stale_after:
+        stat.summary(STALE, f"no reading for {age:.1f} s")
+    elif temperature >= TEMPERATURE_WARN_C:
+        stat.summary(WARN, f"hot: {temperature:.0f} °C")
+    elif snap.status_time and not VOLTAGE_RANGE_V[0] <= voltage <= VOLTAGE_RANGE_V[1]:
+        stat.summary(WARN, f"input voltage {voltage:.1f} V out of range")
+    else:
+        stat.summary(OK, "torque on" if torque else "torque off")
+    return stat
+
+
+def bus_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
+    """Report the bus: achieved against configured rate, jitter, errors, connection."""
+    stats = state.stats
+    stat.add("backend", state.backend)
+    stat.add("configured_rate_hz", fmt(state.configured_rate_hz, 1))
+    if stats is None:
+        stat.add("state", "closed")
+        stat.summary(WARN if state.lifecycle_state != "active" else ERROR, "bus not open")
+        return stat
+    bus_state = str(stats.bus_state)
+    achieved = float(stats.achieved_rate_hz)
+    stat.add("state", bus_state)
+    stat.add("achieved_rate_hz", fmt(achieved, 1))
+    stat.add("cycles", str(stats.cycles))
+    stat.add("jitter_p50_ms", fmt(float(stats.jitter_p50_ms), 3))
+    stat.add("jitter_p99_ms", fmt(float(stats.jitter_p99_ms), 3))
+    stat.add("jitter_max_ms", fmt(float(stats.jitter_max_ms), 3))
+    stat.add("read_ms_p50", fmt(float(stats.read_ms_p50), 3))
+    stat.add("write_ms_p50", fmt(float(stats.write_ms_p50), 3))
+    stat.add("reconnects", str(stats.reconnects))
+    errors = dict(stats.errors)
+    for kind in sorted(errors):
+        stat.add(f"errors_{kind}", str(errors[kind]))
+    period_ms = 1000.0 / state.configured_rate_hz if state.configured_rate_hz > 0 else 0.0
+    if bus_state != "connected":
+        stat.summary(ERROR, f"bus {bus_state}")
+    elif state.lifecycle_state != "active":
+        stat.summary(OK, f"connected, loop {state.lifecycle_state}")
+    elif achieved < RATE_WARN_FRACTION * state.configured_rate_hz:
+        stat.summary(
+            WARN, f"loop at {achieved:.1f} Hz of {state.configured_rate_hz:.0f} Hz configured"
+        )
+    elif float(stats.jitter_p99_ms) > JITTER_WARN_FRACTION * period_ms:
+        stat.summary(WARN, f"period jitter p99 {float(stats.jitter_p99_ms):.2f} ms")
+    else:
+        stat.summary(OK, f"connected, {achieved:.1f} Hz")
+    return stat
+
+
+def core_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
+    """Report the Rust core: its version, backend and whether its loop runs."""
+    running = state.stats is not None and state.lifecycle_state == "active"
+    stat.add("version", state.core_version)
+    stat.add("backend", state.backend)
+    stat.add("loop_running", "true" if running else "false")
+    stat.add("lifecycle_state", state.lifecycle_state)
+    stat.summary(OK, f"reachy_mini_core_rs {state.core_version}")
+    return stat
+
+
+def command_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
+    """Report the command path: age of the last command and refused commands."""
+    commands = state.commands
+    age = None if commands.last_command_time is None else state.now - commands.last_command_time
+    stat.add("accepted", str(commands.accepted))
+    stat.add("refused", str(commands.refused))
+    stat.add("last_command_age_s", "never" if age is None else fmt(age, 3))
+    stat.add("last_refusal", commands.last_refusal or "none")
+    message = "idle" if age is None or age > state.command_timeout else "receiving commands"
+    if commands.refused:
+        stat.summary(WARN, f"{message}; {commands.refused} refused, last: {commands.last_refusal}")
+    else:
+        stat.summary(OK, message)
+    return stat
+
+
+class FallbackUpdater:
+    """Publish diagnostic tasks as diagnostic_updater's Updater does, without the package.
+
+    Same topic, same period parameter (``diagnostic_updater.period``), same status names
+    (``<node name>: <task name>``), same hardware id and the same "Node starting up" status
+    when a task is added.
+    """
+
+    def __init__(self, node: Any, period: float = 1.0) -> None:
+        self.node = node
+        self.publisher = node.create_publisher(DiagnosticArray, "/diagnostics", 1)
+        self.period = float(node.declare_parameter("diagnostic_updater.period", period).value)
+        self.timer = node.create_timer(self.period, self.update)
+        self.hwid = ""
+        self.tasks: list[tuple[str, Callable[[Any], Any]]] = []
+
+    def setHardwareID(self, hwid: str) -> None:  # noqa: N802 - the Updater's name
+        """Set the hardware id of every status."""
+        self.hwid = hwid
+
+    def add(self, name: str, fn: Callable[[Any], Any]) -> None:
+        """Add a task and publish that the node is starting up."""
+        self.tasks.append((name, fn))
+        starting = StatusBuilder(name=name, hardware_id=self.hwid)
+        starting.summary(OK, "Node starting up")
+        self.publish([starting])
+
+    def update(self) -> None:
+        """Run every task and publish their statuses."""
+        statuses = []
+        for name, fn in self.tasks:
+            stat = StatusBuilder(name=name, hardware_id=self.hwid)
+            stat.summary(ERROR, "No message was set")
+            statuses.append(fn(stat))
+        self.publish(statuses)
+
+    def force_update(self) -> None:
+        """Publish now."""
+        self.update()
+
+    def publish(self, statuses: Sequence[DiagnosticStatus]) -> None:
+        """Prefix the names with the node name and publish one array."""
+        array = DiagnosticArray()
+        array.header.stamp = self.node.get_clock().now().to_msg()
+        for stat in statuses:
+            out = DiagnosticStatus()
+            out.name = f"{self.node.get_name()}: {stat.name}"
+            out.level = stat.level
+            out.message = stat.message
+            out.hardware_id = stat.hardware_id
+            out.values = list(stat.values)
+            array.status.append(out)
+        self.publisher.publish(array)
+
+    def destroy(self) -> None:
+        """Release the timer and the publisher."""
+        self.node.destroy_timer(self.timer)
+        self.node.destroy_publisher(self.publisher)
+
+
+class StatusBuilder(DiagnosticStatus):
+    """A DiagnosticStatus with the summary/add calls of DiagnosticStatusWrapper."""
+
+    def summary(self, *args: Any) -> None:
+        """Set level and message, from (level, message) or from another status."""
+        if len(args) == 1:
+            self.level = args[0].level
+            self.message = args[0].message
+        else:
+            self.level = args[0]
+            self.message = str(args[1])
+
+    def add(self, key: str, val: str) -> None:
+        """Append a key/value pair."""
+        self.values.append(KeyValue(key=key, value=str(val)))
+
+
+def make_updater(node: Any, period: float = 1.0) -> Any:
+    """Return diagnostic_updater's Updater where it is installed, else a FallbackUpdater."""
+    try:
+        from diagnostic_updater import Updater
+    except ImportError:
+        return FallbackUpdater(node, period)
+    return Updater(node, period=period)

@@ -1,0 +1,597 @@
+"""Drive Reachy Mini's motors from ROS 2: the lifecycle hardware node.
+
+configure opens the bus and checks that every motor answers; activate starts the Rust control
+loop and the publishing; deactivate stops motion (and torque, if asked); cleanup and shutdown
+release the port. The Rust loop reads the bus at ``control_rate_hz``; a publishing thread waits
+on it without the GIL and sends each new reading once, so a stale value is never published as
+fresh: when the bus is lost, /joint_states stops.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import rclpy
+from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import ParameterDescriptor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import JointState
+from std_srvs.srv import SetBool, Trigger
+
+from reachy_mini_ros import diagnostics
+from reachy_mini_ros.joints import (
+    HEAD_POSE_JOINT_NAMES,
+    JOINTS_BY_NAME,
+    MOTOR_JOINTS,
+    STEWART_JOINT_NAMES,
+    CommandError,
+    check_head_pose,
+    check_joint_goals,
+)
+from reachy_mini_ros.serial_ports import find_reachy_mini_port
+
+NODE_NAME = "hardware_node"
+# Torque constants (N·m/A) to estimate effort from the present current: stall torque over
+# stall current at 5 V in ROBOTIS' specifications (XL330-M288: 0.52 N·m / 1.47 A,
+# XL330-M077: 0.215 N·m / 1.47 A, XC330-M288: 0.93 N·m / 1.8 A).
+TORQUE_CONSTANT = {
+    "yaw_body": 0.93 / 1.8,
+    "right_antenna": 0.215 / 1.47,
+    "left_antenna": 0.215 / 1.47,
+    **{name: 0.52 / 1.47 for name in STEWART_JOINT_NAMES},
+}
+
+
+@dataclass(frozen=True)
+class HardwareConfig:
+    """Validated parameters of the node."""
+
+    backend: str
+    serial_port: str
+    baudrate: int
+    control_rate_hz: float
+    joint_states_rate_hz: float
+    torque_off_on_deactivate: bool
+    command_timeout: float
+    bus_watchdog_ms: int
+    limits: dict[str, tuple[float, float]]
+    motor_ids: dict[str, int]
+
+
+class ParameterError(ValueError):
+    """A parameter value that the node cannot run with; the message names the parameter."""
+
+
+def validate_config(params: dict[str, Any]) -> HardwareConfig:
+    """Check parameter values and return the config; raise ParameterError naming the bad one."""
+    backend = params["backend"]
+    if backend not in ("sim", "serial"):
+        raise ParameterError(f"backend must be 'sim' or 'serial', got '{backend}'")
+    baudrate = int(params["baudrate"])
+    if baudrate not in (57_600, 115_200, 1_000_000, 2_000_000, 3_000_000, 4_000_000):
+        raise ParameterError(f"baudrate {baudrate} is not a Dynamixel baud rate")
+    rate = float(params["control_rate_hz"])
+    if not 1.0 <= rate <= 1000.0:
+        raise ParameterError(f"control_rate_hz must be within [1, 1000], got {rate}")
+    js_rate = float(params["joint_states_rate_hz"])
+    if not 0.0 < js_rate <= rate:
+        raise ParameterError(
+            f"joint_states_rate_hz must be within (0, control_rate_hz={rate}], got {js_rate}"
+        )
+    timeout = float(params["command_timeout"])
+    if not timeout > 0.0:
+        raise ParameterError(f"command_timeout must be positive, got {timeout}")
+    watchdog = int(params["bus_watchdog_ms"])
+    if watchdog and not 20 <= watchdog <= 2540:
+        raise ParameterError(f"bus_watchdog_ms must be 0 or within [20, 2540], got {watchdog}")
+    names = list(params["joint_names"])
+    ids = list(params["motor_ids"])
+    lower = list(params["joint_lower_limits"])
+    upper = list(params["joint_upper_limits"])
+    if sorted(names) != sorted(JOINTS_BY_NAME):
+        raise ParameterError(f"joint_names must list the nine joints {sorted(JOINTS_BY_NAME)}")
+    for key, values in (("motor_ids", ids), ("joint_lower_limits", lower)):
+        if len(values) != len(names):
+            raise ParameterError(f"{key} must have one value per joint ({len(names)})")
+    if len(upper) != len(names):
+        raise ParameterError(f"joint_upper_limits must have one value per joint ({len(names)})")
+    limits: dict[str, tuple[float, float]] = {}
+    motor_ids: dict[str, int] = {}
+    for name, motor_id, lo, hi in zip(names, ids, lower, upper, strict=True):
+        joint = JOINTS_BY_NAME[name]
+        if int(motor_id) != joint.motor_id:
+            raise ParameterError(
+                f"motor_ids: joint '{name}' is motor {joint.motor_id}, not {motor_id}"
+            )
+        # 1e-5 rad of slack: the YAML file writes π as 3.14159.
+        if not (joint.lower - 1e-5 <= lo < hi <= joint.upper + 1e-5):
+            raise ParameterError(
+                f"joint_lower_limits/joint_upper_limits: [{lo}, {hi}] for '{name}' must be "
+                f"an interval inside [{joint.lower}, {joint.upper}]"
+            )
+        limits[name] = (max(lo, joint.lower), min(hi, joint.upper))
+        motor_ids[name] = int(motor_id)
+    port = str(params["serial_port"])
+    if backend == "serial" and not port:
+        raise ParameterError("serial_port must be a device path or 'auto'")
+    return HardwareConfig(
+        backend=backend,
+        serial_port=port,
+        baudrate=baudrate,
+        control_rate_hz=rate,
+        joint_states_rate_hz=js_rate,
+        torque_off_on_deactivate=bool(params["torque_off_on_deactivate"]),
+        command_timeout=timeout,
+        bus_watchdog_ms=watchdog,
+        limits=limits,
+        motor_ids=motor_ids,
+    )
+
+
+def quaternion_to_rpy(x: float, y: float, z: float, w: float) -> tuple[float, float, float]:
+    """Return roll, pitch, yaw (rad, fixed axes XYZ) of a unit quaternion."""
+    roll = math.atan2(2.0 * (w * x + y * z), 1.0 - 2.0 * (x * x + y * y))
+    pitch = math.asin(max(-1.0, min(1.0, 2.0 * (w * y - z * x))))
+    yaw = math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
+    return roll, pitch, yaw
+
+
+def rpy_to_quaternion(roll: float, pitch: float, yaw: float) -> tuple[float, float, float, float]:
+    """Return the quaternion (x, y, z, w) of roll, pitch, yaw (rad, fixed axes XYZ)."""
+    cr, sr = math.cos(roll / 2), math.sin(roll / 2)
+    cp, sp = math.cos(pitch / 2), math.sin(pitch / 2)
+    cy, sy = math.cos(yaw / 2), math.sin(yaw / 2)
+    return (
+        sr * cp * cy - cr * sp * sy,
+        cr * sp * cy + sr * cp * sy,
+        cr * cp * sy - sr * sp * cy,
+        cr * cp * cy + sr * sp * sy,
+    )
+
+
+class HardwareNode(LifecycleNode):
+    """Lifecycle driver of Reachy Mini's motor bus."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(NODE_NAME, **kwargs)
+        self._declare_parameters()
+        self._config: HardwareConfig | None = None
+        self._loop: Any = None  # reachy_mini_core_rs.ControlLoop
+        self._core: Any = None  # the reachy_mini_core_rs module, imported at configure
+        self._publisher_thread: threading.Thread | None = None
+        self._publishing = threading.Event()
+        self._lifecycle_state = "unconfigured"
+        self._commands = diagnostics.CommandStats()
+        self._reported_errors: dict[str, int] = {}
+        self._diag_cache: tuple[float, diagnostics.DiagnosticsState] | None = None
+        self._publishers: list[Any] = []
+        self._subscriptions: list[Any] = []
+        self._services: list[Any] = []
+        self._configure_retry: Any = None
+        self._retry_delay = 1.0
+        self._joint_states_pub: Any = None
+        self._head_pose_pub: Any = None
+
+        self._updater = diagnostics.make_updater(self, period=1.0)
+        self._updater.setHardwareID(diagnostics.HARDWARE_ID)
+        for index, joint in enumerate(MOTOR_JOINTS):
+            self._updater.add(
+                f"Motor {joint.name}",
+                lambda stat, i=index: diagnostics.motor_task(self._diag_state(), i, stat),
+            )
+        self._updater.add("Bus", lambda stat: diagnostics.bus_task(self._diag_state(), stat))
+        self._updater.add(
+            "Rust core", lambda stat: diagnostics.core_task(self._diag_state(), stat)
+        )
+        self._updater.add(
+            "Command path", lambda stat: diagnostics.command_task(self._diag_state(), stat)
+        )
+
+    # Parameters -------------------------------------------------------------------------
+
+    def _declare_parameters(self) -> None:
+        def declare(name: str, default: Any, description: str) -> None:
+            self.declare_parameter(name, default, ParameterDescriptor(description=description))
+
+        declare("backend", "sim", "Motor bus: 'sim' (simulated motors) or 'serial'.")
+        declare("serial_port", "auto", "Serial device, or 'auto' to find it by USB VID:PID.")
+        declare("baudrate", 1_000_000, "Bus speed in baud.")
+        declare("control_rate_hz", 200.0, "Control loop rate.")
+        declare("joint_states_rate_hz", 200.0, "/joint_states rate, at most control_rate_hz.")
+        declare("autostart", True, "Bring the node to active by itself after start.")
+        declare("torque_off_on_deactivate", False, "Disable torque on deactivate.")
+        declare("command_timeout", 1.0, "Seconds after which the command path is idle.")
+        declare("bus_watchdog_ms", 0, "Motor bus watchdog in ms; 0 disables it.")
+        declare("joint_names", [j.name for j in MOTOR_JOINTS], "URDF joint names.")
+        declare("motor_ids", [j.motor_id for j in MOTOR_JOINTS], "Dynamixel id of each joint.")
+        declare("joint_lower_limits", [j.lower for j in MOTOR_JOINTS], "Lower limits, rad.")
+        declare("joint_upper_limits", [j.upper for j in MOTOR_JOINTS], "Upper limits, rad.")
+
+    def _read_parameters(self) -> dict[str, Any]:
+        names = [
+            "backend",
+            "serial_port",
+            "baudrate",
+            "control_rate_hz",
+            "joint_states_rate_hz",
+            "torque_off_on_deactivate",
+            "command_timeout",
+            "bus_watchdog_ms",
+            "joint_names",
+            "motor_ids",
+            "joint_lower_limits",
+            "joint_upper_limits",
+        ]
+        return {name: self.get_parameter(name).value for name in names}
+
+    # Lifecycle --------------------------------------------------------------------------
+
+    def autostart(self) -> None:
+        """Configure and activate; while configure fails, retry with capped backoff."""
+        if self._configure_retry is not None:
+            self.destroy_timer(self._configure_retry)
+            self._configure_retry = None
+        if self.trigger_configure() == TransitionCallbackReturn.SUCCESS:
+            self._retry_delay = 1.0
+            self.trigger_activate()
+            return
+        self.get_logger().warning(
+            f"autostart: configure failed; retrying in {self._retry_delay:.0f} s"
+        )
+        self._configure_retry = self.create_timer(self._retry_delay, self.autostart)
+        # 1, 2, 4, 8 then every 10 s: a robot plugged in later is picked up within 10 s.
+        self._retry_delay = min(self._retry_delay * 2.0, 10.0)
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Validate parameters, open the bus and check that every motor answers."""
+        try:
+            config = validate_config(self._read_parameters())
+        except (ParameterError, TypeError, ValueError) as exc:
+            self.get_logger().error(f"configure refused: invalid parameter: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        try:
+            import reachy_mini_core_rs as core
+        except ImportError as exc:
+            self.get_logger().error(f"configure failed: Rust core not importable: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        port = config.serial_port
+        if config.backend == "serial" and port == "auto":
+            found = find_reachy_mini_port()
+            if found is None:
+                self.get_logger().error(
+                    "configure failed: serial_port is 'auto' and no Reachy Mini adapter "
+                    "(USB 1a86:55d3) is plugged in"
+                )
+                return TransitionCallbackReturn.FAILURE
+            port = found
+        try:
+            loop = core.ControlLoop(
+                backend=config.backend,
+                port=port if config.backend == "serial" else None,
+                baudrate=config.baudrate,
+                rate_hz=config.control_rate_hz,
+                watchdog_ms=config.bus_watchdog_ms,
+                limits=config.limits,
+            )
+            answered = set(loop.open())
+        except core.CoreError as exc:
+            self.get_logger().error(f"configure failed: cannot open the bus: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        missing = sorted(set(config.motor_ids.values()) - answered)
+        if missing:
+            loop.close()
+            self.get_logger().error(f"configure failed: motors {missing} do not answer")
+            return TransitionCallbackReturn.FAILURE
+        self._core, self._loop, self._config = core, loop, config
+        self._create_interfaces()
+        self._lifecycle_state = "inactive"
+        self.get_logger().info(
+            f"configured: backend={config.backend} port={port or '-'} "
+            f"rate={config.control_rate_hz:.0f} Hz motors={sorted(answered)}"
+        )
+        return super().on_configure(state)
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Start the control loop and the publishing."""
+        try:
+            self._loop.start()
+        except Exception as exc:
+            self.get_logger().error(f"activate failed: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        self._publishing.set()
+        self._publisher_thread = threading.Thread(
+            target=self._publish_loop, name="joint_states", daemon=True
+        )
+        self._publisher_thread.start()
+        self._lifecycle_state = "active"
+        self.get_logger().info("active: publishing /joint_states")
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop publishing and motion; disable torque if torque_off_on_deactivate."""
+        self._stop_publishing()
+        if self._loop is not None:
+            if self._config is not None and self._config.torque_off_on_deactivate:
+                self._call_core(self._loop.set_torque, False)
+            self._loop.stop()
+        self._lifecycle_state = "inactive"
+        self.get_logger().info("inactive")
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release the port and the ROS interfaces."""
+        self._release()
+        self._lifecycle_state = "unconfigured"
+        return super().on_cleanup(state)
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop everything and release the port, from any state."""
+        self._release()
+        self._lifecycle_state = "finalized"
+        return super().on_shutdown(state)
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release everything so that the node can be configured again."""
+        self._release()
+        self._lifecycle_state = "unconfigured"
+        return TransitionCallbackReturn.SUCCESS
+
+    def _release(self) -> None:
+        self._stop_publishing()
+        if self._loop is not None:
+            self._loop.close()
+        for publisher in self._publishers:
+            self.destroy_lifecycle_publisher(publisher)
+        for subscription in self._subscriptions:
+            self.destroy_subscription(subscription)
+        for service in self._services:
+            self.destroy_service(service)
+        self._publishers, self._subscriptions, self._services = [], [], []
+        self._loop = None
+        self._joint_states_pub = self._head_pose_pub = None
+
+    def _create_interfaces(self) -> None:
+        # Best effort matches sensor data (rclpy's qos_profile_sensor_data keeps 5); depth 10
+        # rides out a short stall of a subscriber at 200 Hz.
+        self._joint_states_pub = self.create_lifecycle_publisher(JointState, "/joint_states", 10)
+        self._head_pose_pub = self.create_lifecycle_publisher(
+            PoseStamped, "/reachy_mini/head_pose", 10
+        )
+        commands_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self._publishers = [self._joint_states_pub, self._head_pose_pub]
+        self._subscriptions = [
+            self.create_subscription(
+                JointState, "/reachy_mini/joint_commands", self._on_joint_command, commands_qos
+            ),
+            self.create_subscription(
+                PoseStamped, "/reachy_mini/head_pose_command", self._on_head_pose, commands_qos
+            ),
+        ]
+        self._services = [
+            self.create_service(SetBool, "/reachy_mini/enable_torque", self._on_enable_torque),
+            self.create_service(Trigger, "/reachy_mini/reboot_motors", self._on_reboot),
+        ]
+
+    # Publishing -------------------------------------------------------------------------
+
+    def _stop_publishing(self) -> None:
+        self._publishing.clear()
+        if self._publisher_thread is not None:
+            self._publisher_thread.join(2.0)
+            self._publisher_thread = None
+
+    def _publish_loop(self) -> None:
+        """Publish every new reading once, at most at joint_states_rate_hz."""
+        assert self._config is not None
+        min_interval = 1.0 / self._config.joint_states_rate_hz
+        # Skip a reading only when it comes earlier than 90 % of the interval, so that equal
+        # rates never drop a cycle to timing noise.
+        slack = 0.9 * min_interval
+        last_seq = -1
+        last_read = 0.0
+        loop = self._loop
+        while self._publishing.is_set():
+            snap = loop.wait_snapshot(last_seq, 0.1)
+            if snap is None:
+                continue  # bus down or loop stopped: publish nothing rather than old values
+            last_seq = snap.seq
+            if snap.read_time - last_read < slack:
+                continue
+            last_read = snap.read_time
+            try:
+                self._publish_snapshot(snap)
+                self._log_new_hardware_errors(snap)
+            except Exception as exc:  # a context shut down under us ends the thread quietly
+                if self._publishing.is_set() and rclpy.ok(context=self.context):
+                    self.get_logger().error(f"publishing failed: {exc}")
+                return
+
+    def _publish_snapshot(self, snap: Any) -> None:
+        stamp_sec = int(snap.read_time)
+        stamp_nsec = int((snap.read_time - stamp_sec) * 1e9)
+        msg = JointState()
+        msg.header.stamp.sec = stamp_sec
+        msg.header.stamp.nanosec = stamp_nsec
+        names = list(snap.names)
+        positions = [float(p) for p in snap.position]
+        # Velocity and current are read every few cycles: use them while they are at most
+        # 50 ms (10 cycles at 200 Hz) older than the positions, else say "not measured".
+        fresh_velocity = snap.read_time - snap.velocity_time <= 0.05
+        fresh_current = snap.read_time - snap.current_time <= 0.05
+        nan = math.nan
+        velocities = [float(v) if fresh_velocity else nan for v in snap.velocity]
+        efforts = [
+            float(c) / 1000.0 * TORQUE_CONSTANT[n] if fresh_current else nan
+            for n, c in zip(names, snap.current, strict=True)
+        ]
+        pose = self._head_pose(snap)
+        if pose is not None:
+            names += list(HEAD_POSE_JOINT_NAMES)
+            positions += list(pose.as_tuple())
+            velocities += [nan] * 6
+            efforts += [nan] * 6
+        msg.name = names
+        msg.position = positions
+        msg.velocity = velocities
+        msg.effort = efforts
+        self._joint_states_pub.publish(msg)
+        if pose is not None:
+            head = PoseStamped()
+            head.header.stamp = msg.header.stamp
+            head.header.frame_id = "body"
+            head.pose.position.x, head.pose.position.y, head.pose.position.z = (
+                pose.x,
+                pose.y,
+                pose.z,
+            )
+            q = rpy_to_quaternion(pose.roll, pose.pitch, pose.yaw)
+            o = head.pose.orientation
+            o.x, o.y, o.z, o.w = q
+            self._head_pose_pub.publish(head)
+
+    def _head_pose(self, snap: Any) -> Any:
+        angles = [snap.position[snap.names.index(n)] for n in STEWART_JOINT_NAMES]
+        try:
+            return self._core.forward_kinematics(angles)
+        except self._core.KinematicsError:
+            return None
+
+    def _log_new_hardware_errors(self, snap: Any) -> None:
+        """Write one log line when a motor's hardware error appears or clears."""
+        for name, bits in zip(snap.names, snap.hardware_error, strict=True):
+            previous = self._reported_errors.get(name, 0)
+            if bits == previous:
+                continue
+            self._reported_errors[name] = bits
+            if bits:
+                causes = ", ".join(diagnostics.decode_hardware_error(bits))
+                self.get_logger().error(
+                    f"motor {name}: hardware error ({causes}); torque off until reboot"
+                )
+            else:
+                self.get_logger().info(f"motor {name}: hardware error cleared")
+
+    # Commands ---------------------------------------------------------------------------
+
+    def _refuse(self, reason: str) -> None:
+        self._commands.refuse(reason)
+        self.get_logger().warning(f"command refused: {reason}")
+
+    def _on_joint_command(self, msg: JointState) -> None:
+        if len(msg.name) != len(msg.position):
+            self._refuse(f"{len(msg.name)} names but {len(msg.position)} positions")
+            return
+        goals = {str(n): float(p) for n, p in zip(msg.name, msg.position, strict=True)}
+        try:
+            check_joint_goals(goals)
+            self._loop.set_goals(goals)
+        except (CommandError, self._core.LimitError) as exc:
+            self._refuse(str(exc))
+            return
+        self._commands.accept()
+
+    def _on_head_pose(self, msg: PoseStamped) -> None:
+        p, o = msg.pose.position, msg.pose.orientation
+        norm = math.sqrt(o.x * o.x + o.y * o.y + o.z * o.z + o.w * o.w)
+        if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
+            self._refuse(f"head pose orientation is not a unit quaternion (norm {norm:.4f})")
+            return
+        roll, pitch, yaw = quaternion_to_rpy(o.x, o.y, o.z, o.w)
+        snap = self._loop.snapshot()
+        body_yaw = float(snap.position[snap.names.index("yaw_body")]) if snap else 0.0
+        try:
+            check_head_pose(p.x, p.y, p.z, roll, pitch, yaw, body_yaw)
+            angles = self._core.inverse_kinematics(
+                self._core.HeadPose(p.x, p.y, p.z, roll, pitch, yaw)
+            )
+            self._loop.set_goals(dict(zip(STEWART_JOINT_NAMES, angles, strict=True)))
+        except (CommandError, self._core.KinematicsError, self._core.LimitError) as exc:
+            self._refuse(str(exc))
+            return
+        self._commands.accept()
+
+    def _call_core(self, fn: Any, *args: Any) -> tuple[bool, str]:
+        try:
+            fn(*args)
+        except self._core.CoreError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def _on_enable_torque(self, request: Any, response: Any) -> Any:
+        ok, error = self._call_core(self._loop.set_torque, bool(request.data))
+        response.success = ok
+        response.message = error or f"torque {'on' if request.data else 'off'}"
+        self._commands.accept() if ok else self._refuse(f"torque: {error}")
+        return response
+
+    def _on_reboot(self, request: Any, response: Any) -> Any:
+        ok, error = self._call_core(self._loop.reboot, None)
+        response.success = ok
+        response.message = error or "motors rebooted"
+        if ok:
+            self.get_logger().info("motors rebooted")
+        return response
+
+    # Diagnostics ------------------------------------------------------------------------
+
+    def _diag_state(self) -> diagnostics.DiagnosticsState:
+        """Gather the state once per diagnostics update (every task of one update shares it)."""
+        now = time.time()
+        if self._diag_cache is not None and now - self._diag_cache[0] < 0.05:
+            return self._diag_cache[1]
+        loop = self._loop
+        config = self._config
+        params_backend = str(self.get_parameter("backend").value)
+        state = diagnostics.DiagnosticsState(
+            lifecycle_state=self._lifecycle_state,
+            backend=config.backend if config else params_backend,
+            core_version=self._core_version(),
+            configured_rate_hz=config.control_rate_hz
+            if config
+            else float(self.get_parameter("control_rate_hz").value),
+            snapshot=loop.snapshot() if loop is not None else None,
+            stats=loop.stats() if loop is not None else None,
+            commands=self._commands,
+            command_timeout=config.command_timeout if config else 1.0,
+            now=now,
+        )
+        self._diag_cache = (now, state)
+        return state
+
+    def _core_version(self) -> str:
+        if self._core is not None:
+            return str(self._core.__version__)
+        try:
+            import reachy_mini_core_rs as core
+        except ImportError:
+            return "not installed"
+        return str(core.__version__)
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run the hardware node until Ctrl-C or an external shutdown."""
+    rclpy.init(args=args)
+    node = HardwareNode()
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        if node.get_parameter("autostart").value:
+            node.autostart()
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node._release()
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()
