@@ -15,7 +15,7 @@ os.environ["ROS_DOMAIN_ID"] = str(random.SystemRandom().randint(1, 101))
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
 
-from support import RosClient, Stack, running_stack  # noqa: E402
+from support import RosClient, Stack, running_stack
 
 
 @pytest.fixture(scope="session")

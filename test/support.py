@@ -41,7 +41,7 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, every: fl
         except Exception as exc:  # the thing waited for may not be up yet
             last_error = exc
         time.sleep(every)
-    raise TimeoutError(f"timed out after {timeout} s waiting for {what} (last error: {last_error})")
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what} (last: {last_error})")
 
 
 @dataclass
@@ -180,3 +180,54 @@ class RosClient:
         self.node.destroy_node()
         self.context.try_shutdown()
         self._thread.join(5)
+
+
+class TopicRecorder:
+    """Keep the messages of one topic with their receipt times, for assertions."""
+
+    def __init__(self, client: RosClient, msg_type: Any, topic: str, depth: int = 50) -> None:
+        self.messages: list[tuple[float, Any]] = []
+        self._lock = threading.Lock()
+        self.subscription = client.node.create_subscription(
+            msg_type, topic, self._on_message, depth
+        )
+
+    def _on_message(self, msg: Any) -> None:
+        with self._lock:
+            self.messages.append((time.time(), msg))
+            if len(self.messages) > 20_000:
+                del self.messages[:10_000]
+
+    def count(self) -> int:
+        """Return how many messages arrived so far."""
+        with self._lock:
+            return len(self.messages)
+
+    def latest(self) -> Any:
+        """Return the newest message, or None."""
+        with self._lock:
+            return self.messages[-1][1] if self.messages else None
+
+    def since(self, t: float) -> list[Any]:
+        """Return the messages received after wall-clock time t."""
+        with self._lock:
+            return [msg for received, msg in self.messages if received > t]
+
+    def wait(self, timeout: float = 20.0, what: str = "a message") -> Any:
+        """Wait for the first message and return the newest."""
+        return wait_for(self.latest, timeout, what)
+
+
+def diagnostic_statuses(recorder: TopicRecorder) -> dict[str, Any]:
+    """Return the newest status of each name seen on /diagnostics."""
+    statuses: dict[str, Any] = {}
+    with recorder._lock:
+        for _t, array in recorder.messages:
+            for status in array.status:
+                statuses[status.name] = status
+    return statuses
+
+
+def status_values(status: Any) -> dict[str, str]:
+    """Return the key/values of a DiagnosticStatus as a dict."""
+    return {kv.key: kv.value for kv in status.values}
