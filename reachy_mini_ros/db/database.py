@@ -1,0 +1,482 @@
+"""Write events and telemetry from a background thread, and read them back.
+
+Callers (ROS callbacks, HTTP handlers) only append to a bounded in-memory queue, which never
+waits on the database. One writer thread drains it in batches. When the database is down the
+writer keeps the failed batch and retries it with capped backoff, so that nothing recorded
+while the queue had room is lost; a writer-made key per record keeps a retried batch from being
+stored twice when a commit succeeded but its acknowledgement was lost.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import structlog
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm import Session
+
+from reachy_mini_ros.db import migrate, repository
+from reachy_mini_ros.db.models import KIND_LENGTH, SOURCE_LENGTH, Event, Telemetry
+from reachy_mini_ros.db.records import DatabaseUnavailable, EventRecord, TelemetryPoint
+from reachy_mini_ros.db.session import create_db_engine, session_factory
+from reachy_mini_ros.db.url import normalize_url, redact_url
+
+log = structlog.get_logger("reachy_mini_ros.db")
+T = TypeVar("T")
+
+# Reconnect backoff: first retry after 0.2 s, doubling up to 2 s, so that a database that
+# comes back is in use again within 2 s.
+BACKOFF_INITIAL_S = 0.2
+BACKOFF_MAX_S = 2.0
+# With nothing to write, the writer still checks the database this often, so that `healthy`
+# follows an outage even when the robot is quiet.
+IDLE_PING_S = 5.0
+# Error texts are kept short: a failed batch insert's message would otherwise carry its rows.
+ERROR_TEXT_LENGTH = 300
+
+_EVENT = 0
+_TELEMETRY = 1
+
+
+class Database:
+    """Event log and telemetry store, written by a background thread through a bounded queue."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        queue_size: int = 10_000,
+        batch_size: int = 500,
+        flush_interval_s: float = 0.5,
+    ) -> None:
+        self.url = normalize_url(url)
+        self.queue_size = max(1, queue_size)
+        self.batch_size = max(1, batch_size)
+        self.flush_interval_s = max(0.0, flush_interval_s)
+        self._engine: Engine = create_db_engine(self.url)
+        self._sessions = session_factory(self._engine)
+        self._queue: deque[tuple[int, dict[str, Any]]] = deque()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        # The batch the writer is trying to store; only the writer thread touches it.
+        self._batch: list[tuple[int, dict[str, Any]]] = []
+        self._batch_size_now = 0
+        self._ready = False
+        self._healthy = False
+        self._dropped = 0
+        self._rejected = 0
+        self._written = 0
+        self._last_error: str | None = None
+        self._last_ok = 0.0
+        self._down_logged = False
+        self._uid_prefix = os.urandom(8).hex()
+        self._uid_counter = itertools.count()
+
+    # --- state -----------------------------------------------------------------------------
+
+    @property
+    def healthy(self) -> bool:
+        """Return whether the last round trip to the database succeeded (and it is migrated)."""
+        return self._healthy
+
+    @property
+    def ready(self) -> bool:
+        """Return whether the schema has been migrated since start."""
+        return self._ready
+
+    @property
+    def dropped(self) -> int:
+        """Return how many records were refused because the queue was full."""
+        return self._dropped
+
+    @property
+    def rejected(self) -> int:
+        """Return how many records the database refused as invalid (never retried)."""
+        return self._rejected
+
+    @property
+    def queue_depth(self) -> int:
+        """Return how many records wait to be written, including the batch being written."""
+        with self._lock:
+            return len(self._queue) + self._batch_size_now
+
+    @property
+    def written(self) -> int:
+        """Return how many records were written since start."""
+        return self._written
+
+    @property
+    def last_error(self) -> str | None:
+        """Return the text of the last database error, None if there was none."""
+        return self._last_error
+
+    @property
+    def backend(self) -> str:
+        """Return the backend name: "sqlite" or "postgresql"."""
+        return self._engine.dialect.name
+
+    @property
+    def redacted_url(self) -> str:
+        """Return the URL with its password hidden, fit for logs and the API."""
+        return redact_url(self.url)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the writer thread, which connects and migrates, retrying until it can."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._run, name="reachy-mini-db-writer", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Write what can be written within timeout_s, stop the thread and close connections."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                log.warning("database_writer_still_running", timeout_s=timeout_s)
+            self._thread = None
+        left = self.queue_depth
+        if left:
+            log.warning("database_records_not_written", count=left, error=self._last_error)
+        self._engine.dispose()
+
+    def check(self) -> bool:
+        """Make a round trip (SELECT 1) now; update and return `healthy`."""
+        try:
+            with self._engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            self._set_unhealthy(exc)
+            return False
+        self._last_ok = time.monotonic()
+        if self._ready:
+            self._set_healthy()
+        return self._healthy
+
+    def flush(self, timeout_s: float = 5.0) -> bool:
+        """Wait until every queued record is written; return False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while self.queue_depth:
+            if time.monotonic() >= deadline or self._thread is None:
+                return False
+            self._wake.set()
+            time.sleep(0.01)
+        return True
+
+    # --- recording (never blocks on the database) ------------------------------------------
+
+    def record_event(
+        self,
+        *,
+        level: int,
+        source: str,
+        kind: str,
+        message: str,
+        details: dict[str, object] | None = None,
+        time: float | None = None,
+    ) -> bool:
+        """Queue one event; return False (and count it as dropped) when the queue is full."""
+        row = {
+            "uid": self._new_uid(),
+            "time": _now() if time is None else float(time),
+            "level": int(level),
+            "source": str(source)[:SOURCE_LENGTH],
+            "kind": str(kind)[:KIND_LENGTH],
+            "message": str(message),
+            "details": dict(details) if details else {},
+        }
+        return self._put(_EVENT, row)
+
+    def record_telemetry(self, point: TelemetryPoint) -> bool:
+        """Queue one telemetry aggregate; return False (and count it) when the queue is full."""
+        row = {
+            "uid": self._new_uid(),
+            "joint": point.joint,
+            "start_time": float(point.start),
+            "end_time": float(point.end),
+            "count": int(point.count),
+            "mean": float(point.mean),
+            "minimum": float(point.min),
+            "maximum": float(point.max),
+            "last": float(point.last),
+        }
+        return self._put(_TELEMETRY, row)
+
+    def _new_uid(self) -> str:
+        """Return a key unique to this record across processes and restarts."""
+        return f"{self._uid_prefix}-{next(self._uid_counter)}"
+
+    def _put(self, table: int, row: dict[str, Any]) -> bool:
+        """Append to the queue unless it is full."""
+        with self._lock:
+            if len(self._queue) >= self.queue_size:
+                self._dropped += 1
+                return False
+            self._queue.append((table, row))
+            full_batch = len(self._queue) >= self.batch_size
+        if full_batch:
+            self._wake.set()
+        return True
+
+    # --- reading (callers' threads) --------------------------------------------------------
+
+    def query_events(
+        self,
+        *,
+        level: int | None = None,
+        min_level: int | None = None,
+        source: str | None = None,
+        kind: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[EventRecord], int]:
+        """Return one page of matching events, newest first, and the total number of matches."""
+        return self._read(
+            lambda session: repository.query_events(
+                session,
+                level=level,
+                min_level=min_level,
+                source=source,
+                kind=kind,
+                since=since,
+                until=until,
+                limit=limit,
+                offset=offset,
+            )
+        )
+
+    def query_telemetry(
+        self,
+        *,
+        joint: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        max_points: int = 300,
+    ) -> list[TelemetryPoint]:
+        """Return telemetry in time order, downsampled to at most max_points per joint."""
+        return self._read(
+            lambda session: repository.query_telemetry(
+                session, joint=joint, since=since, until=until, max_points=max_points
+            )
+        )
+
+    def run_retention(self, *, events_max_age_s: float, telemetry_max_age_s: float) -> int:
+        """Delete events and telemetry older than their maximum age; return the rows deleted."""
+        now = _now()
+
+        def delete(session: Session) -> int:
+            deleted = repository.delete_older_than(
+                session,
+                events_before=now - events_max_age_s,
+                telemetry_before=now - telemetry_max_age_s,
+            )
+            session.commit()
+            return deleted
+
+        deleted = self._read(delete)
+        if deleted:
+            log.info("database_retention", deleted=deleted)
+        return deleted
+
+    def _read(self, work: Callable[[Session], T]) -> T:
+        """Run work in a session; turn any database failure into DatabaseUnavailable."""
+        if not self._ready:
+            raise DatabaseUnavailable(f"database not ready: {self._last_error or 'connecting'}")
+        try:
+            with self._sessions() as session:
+                result = work(session)
+        except SQLAlchemyError as exc:
+            if _is_connection_error(exc):
+                self._set_unhealthy(exc)
+            raise DatabaseUnavailable(_error_text(exc)) from exc
+        self._last_ok = time.monotonic()
+        return result
+
+    # --- writer thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        """Connect and migrate, then write batches until stopped."""
+        delay = BACKOFF_INITIAL_S
+        while True:
+            stopping = self._stopping.is_set()
+            if not self._ready:
+                if stopping:
+                    break
+                if not self._connect():
+                    self._stopping.wait(delay)
+                    delay = min(delay * 2, BACKOFF_MAX_S)
+                    continue
+                delay = BACKOFF_INITIAL_S
+            if not self._batch:
+                if stopping and not self._queue:
+                    break
+                if not stopping and len(self._queue) < self.batch_size:
+                    self._wake.wait(self.flush_interval_s)
+                    self._wake.clear()
+                self._take_batch()
+                if not self._batch:
+                    if time.monotonic() - self._last_ok > IDLE_PING_S:
+                        self.check()
+                    continue
+            if self._write_batch():
+                delay = BACKOFF_INITIAL_S
+            elif stopping:
+                break
+            else:
+                self._stopping.wait(delay)
+                delay = min(delay * 2, BACKOFF_MAX_S)
+
+    def _connect(self) -> bool:
+        """Check the connection and migrate; return whether the database is usable."""
+        try:
+            with self._engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            migrate.upgrade(self._engine)
+        except Exception as exc:
+            self._set_unhealthy(exc)
+            return False
+        self._ready = True
+        self._last_ok = time.monotonic()
+        self._set_healthy()
+        log.info("database_ready", url=self.redacted_url, revision=migrate.head_revision())
+        return True
+
+    def _take_batch(self) -> None:
+        """Move up to batch_size records from the queue into the batch."""
+        with self._lock:
+            count = min(self.batch_size, len(self._queue))
+            self._batch = [self._queue.popleft() for _ in range(count)]
+            self._batch_size_now = count
+
+    def _write_batch(self) -> bool:
+        """Store the batch in one transaction; keep it for a retry when the database is down."""
+        try:
+            self._insert(self._batch)
+        except Exception as exc:
+            if isinstance(exc, SQLAlchemyError) and _is_connection_error(exc):
+                self._set_unhealthy(exc)
+                return False
+            # The database refused some row: store the others one by one and drop the culprits,
+            # so that one bad record cannot hold up the queue forever.
+            log.warning("database_batch_refused", error=_error_text(exc), rows=len(self._batch))
+            if not self._write_rows_one_by_one():
+                return False
+        self._finish_batch()
+        return True
+
+    def _write_rows_one_by_one(self) -> bool:
+        """Store each row of the batch alone; return False if the database went down."""
+        while self._batch:
+            try:
+                self._insert(self._batch[:1])
+            except Exception as exc:
+                if isinstance(exc, SQLAlchemyError) and _is_connection_error(exc):
+                    self._set_unhealthy(exc)
+                    return False
+                with self._lock:
+                    self._rejected += 1
+                log.warning("database_record_rejected", error=_error_text(exc))
+            else:
+                with self._lock:
+                    self._written += 1
+            with self._lock:
+                self._batch.pop(0)
+                self._batch_size_now = len(self._batch)
+        return True
+
+    def _insert(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        """Insert the batch's events and telemetry in one transaction."""
+        events = [_jsonable_event(row) for table, row in batch if table == _EVENT]
+        telemetry = [row for table, row in batch if table == _TELEMETRY]
+        with self._sessions.begin() as session:
+            repository.insert_ignoring_duplicates(session, table=Event, rows=events)
+            repository.insert_ignoring_duplicates(session, table=Telemetry, rows=telemetry)
+
+    def _finish_batch(self) -> None:
+        """Count the stored batch and mark the database healthy."""
+        with self._lock:
+            self._written += len(self._batch)
+            self._batch = []
+            self._batch_size_now = 0
+        self._last_ok = time.monotonic()
+        self._set_healthy()
+
+    def _set_healthy(self) -> None:
+        """Mark the database healthy, logging the recovery once."""
+        if not self._healthy:
+            log.info("database_healthy", url=self.redacted_url, queued=self.queue_depth)
+        self._healthy = True
+        self._down_logged = False
+
+    def _set_unhealthy(self, exc: BaseException) -> None:
+        """Mark the database unhealthy with the error, logging the change once."""
+        self._last_error = _error_text(exc)
+        if not self._down_logged:
+            log.warning("database_unavailable", url=self.redacted_url, error=self._last_error)
+            self._down_logged = True
+        self._healthy = False
+
+
+def _now() -> float:
+    """Return the wall-clock time in seconds since the epoch."""
+    return time.time()
+
+
+def _is_connection_error(exc: SQLAlchemyError) -> bool:
+    """Return whether exc means the database is unreachable (retry) rather than a bad row."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    # SQLite reports "database is locked" as OperationalError too: also worth a retry.
+    return isinstance(
+        exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError
+    )
+
+
+def _error_text(exc: BaseException) -> str:
+    """Return a short text for exc, without the statement and parameters."""
+    origin = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text_ = f"{type(origin).__name__}: {origin}".strip()
+    return text_[:ERROR_TEXT_LENGTH]
+
+
+def _jsonable_event(row: dict[str, Any]) -> dict[str, Any]:
+    """Return the row with details that any JSON column accepts."""
+    return {**row, "details": _jsonable(row["details"])}
+
+
+def _jsonable(value: object) -> Any:
+    """Return value as plain JSON data: str keys, finite numbers, lists; others as text."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(item) for item in value]
+    return str(value)

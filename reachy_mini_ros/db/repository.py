@@ -1,0 +1,237 @@
+"""Read and write events and telemetry: plain functions of a session, keyword-only arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, cast, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from reachy_mini_ros.db.models import Event, Telemetry
+from reachy_mini_ros.db.records import EventRecord, TelemetryPoint
+
+
+def insert_ignoring_duplicates(
+    session: Session, *, table: type[Event] | type[Telemetry], rows: Sequence[dict[str, Any]]
+) -> int:
+    """Insert rows, skipping those whose uid is already stored; return how many were new."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=["uid"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["uid"])
+    else:
+        # Other backends: plain insert; a replayed batch then fails on the unique uid instead
+        # of being duplicated.
+        statement = insert(table)
+    result = session.execute(statement, list(rows))
+    count = getattr(result, "rowcount", -1)
+    return int(count) if count is not None and count >= 0 else len(rows)
+
+
+def _event_filters(
+    *,
+    level: int | None,
+    min_level: int | None,
+    source: str | None,
+    kind: str | None,
+    since: float | None,
+    until: float | None,
+) -> list[ColumnElement[bool]]:
+    """Return the WHERE clauses of an event query."""
+    clauses: list[ColumnElement[bool]] = []
+    if level is not None:
+        clauses.append(Event.level == level)
+    if min_level is not None:
+        clauses.append(Event.level >= min_level)
+    if source is not None:
+        clauses.append(Event.source == source)
+    if kind is not None:
+        clauses.append(Event.kind == kind)
+    if since is not None:
+        clauses.append(Event.time >= since)
+    if until is not None:
+        clauses.append(Event.time < until)
+    return clauses
+
+
+def query_events(
+    session: Session,
+    *,
+    level: int | None = None,
+    min_level: int | None = None,
+    source: str | None = None,
+    kind: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[EventRecord], int]:
+    """Return one page of matching events, newest first, and the number of all matches."""
+    clauses = _event_filters(
+        level=level, min_level=min_level, source=source, kind=kind, since=since, until=until
+    )
+    total = session.scalar(select(func.count()).select_from(Event).where(*clauses)) or 0
+    page = session.scalars(
+        select(Event)
+        .where(*clauses)
+        .order_by(Event.time.desc(), Event.id.desc())
+        .limit(max(0, limit))
+        .offset(max(0, offset))
+    ).all()
+    records = [
+        EventRecord(
+            id=row.id,
+            time=row.time,
+            level=row.level,
+            source=row.source,
+            kind=row.kind,
+            message=row.message,
+            details=dict(row.details or {}),
+        )
+        for row in page
+    ]
+    return records, int(total)
+
+
+def _telemetry_range(
+    joint: str | None, since: float | None, until: float | None
+) -> list[ColumnElement[bool]]:
+    """Return the WHERE clauses of a telemetry query."""
+    clauses: list[ColumnElement[bool]] = []
+    if joint is not None:
+        clauses.append(Telemetry.joint == joint)
+    if since is not None:
+        clauses.append(Telemetry.start_time >= since)
+    if until is not None:
+        clauses.append(Telemetry.start_time < until)
+    return clauses
+
+
+def query_telemetry(
+    session: Session,
+    *,
+    joint: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    max_points: int = 300,
+) -> list[TelemetryPoint]:
+    """Return telemetry ordered by time (then joint), merged into at most max_points per joint.
+
+    When a joint has more rows than max_points, the time range is cut into max_points equal
+    buckets and the rows of each bucket are merged: counts add up, the mean is weighted by
+    count, min and max are the extremes and last is the last row's.
+    """
+    max_points = max(1, max_points)
+    clauses = _telemetry_range(joint, since, until)
+    counts = session.execute(
+        select(func.count()).select_from(Telemetry).where(*clauses).group_by(Telemetry.joint)
+    ).scalars()
+    most = max(counts, default=0)
+    if most == 0:
+        return []
+    if most <= max_points:
+        rows = session.scalars(
+            select(Telemetry).where(*clauses).order_by(Telemetry.start_time, Telemetry.joint)
+        ).all()
+        return [_point(row) for row in rows]
+    span = session.execute(
+        select(func.min(Telemetry.start_time), func.max(Telemetry.start_time)).where(*clauses)
+    ).one()
+    low, high = float(span[0]), float(span[1])
+    # Slightly wider than span / max_points so that the newest row falls in the last bucket
+    # (index max_points - 1) instead of opening one more.
+    width = (high - low) / max_points * (1 + 1e-9) or 1.0
+    return _downsampled(session, clauses, low=low, width=width)
+
+
+def _bucket_index(session: Session, *, low: float, width: float) -> ColumnElement[int]:
+    """Return the bucket number of a row, floor((start - low) / width), for the dialect."""
+    offset = (Telemetry.start_time - low) / width
+    if session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL rounds when casting to integer; floor first.
+        return cast(func.floor(offset), Integer)
+    # SQLite truncates, which is floor for the non-negative offsets here.
+    return cast(offset, Integer)
+
+
+def _downsampled(
+    session: Session, clauses: list[ColumnElement[bool]], *, low: float, width: float
+) -> list[TelemetryPoint]:
+    """Merge the matching rows into buckets of the given width, per joint."""
+    bucket = _bucket_index(session, low=low, width=width).label("bucket")
+    grouped = (
+        select(
+            Telemetry.joint,
+            bucket,
+            func.min(Telemetry.start_time).label("start"),
+            func.max(Telemetry.end_time).label("end"),
+            func.sum(Telemetry.count).label("samples"),
+            (func.sum(Telemetry.mean * Telemetry.count) / func.sum(Telemetry.count)).label("mean"),
+            func.min(Telemetry.minimum).label("min"),
+            func.max(Telemetry.maximum).label("max"),
+            func.max(Telemetry.start_time).label("last_start"),
+        )
+        .where(*clauses)
+        .group_by(Telemetry.joint, bucket)
+    )
+    buckets = grouped.subquery()
+    # The bucket's last value is the one of its newest row; max() only breaks exact ties.
+    last_rows = (
+        select(Telemetry.joint, Telemetry.start_time, func.max(Telemetry.last).label("last"))
+        .where(*clauses)
+        .group_by(Telemetry.joint, Telemetry.start_time)
+        .subquery()
+    )
+    rows = session.execute(
+        select(buckets, last_rows.c.last)
+        .join(
+            last_rows,
+            (last_rows.c.joint == buckets.c.joint)
+            & (last_rows.c.start_time == buckets.c.last_start),
+        )
+        .order_by(buckets.c.start, buckets.c.joint)
+    ).all()
+    return [
+        TelemetryPoint(
+            joint=row.joint,
+            start=float(row.start),
+            end=float(row.end),
+            count=int(row.samples),
+            mean=float(row.mean),
+            min=float(row.min),
+            max=float(row.max),
+            last=float(row.last),
+        )
+        for row in rows
+    ]
+
+
+def _point(row: Telemetry) -> TelemetryPoint:
+    """Return the record of one telemetry row."""
+    return TelemetryPoint(
+        joint=row.joint,
+        start=row.start_time,
+        end=row.end_time,
+        count=row.count,
+        mean=row.mean,
+        min=row.minimum,
+        max=row.maximum,
+        last=row.last,
+    )
+
+
+def delete_older_than(session: Session, *, events_before: float, telemetry_before: float) -> int:
+    """Delete events older than events_before and telemetry that ended before telemetry_before."""
+    deleted = 0
+    for statement in (
+        delete(Event).where(Event.time < events_before),
+        delete(Telemetry).where(Telemetry.end_time < telemetry_before),
+    ):
+        result: Any = session.execute(statement, execution_options={"synchronize_session": False})
+        deleted += max(0, int(result.rowcount or 0))
+    return deleted
