@@ -1,0 +1,37 @@
+import type { JointStatesData } from '../ws/types'
+
+/** Show each joint's position, in rad with 3 decimals (m for head_x/y/z). */
+export function JointTable({ sample }: { sample: JointStatesData | null }) {
+  if (!sample) return <p className="muted">Waiting for joint states…</p>
+  return (
+    <table className="joints">
+      <thead>
+        <tr>
+          <th>Joint</th>
+          <th className="num">Position</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sample.name.map((name, i) => (
+          <tr key={name}>
+            <td>{name}</td>
+            <td className="num">
+              <span data-testid={`joint-${name}`}>{formatPosition(sample.position[i])}</span>
+              <span className="unit"> {unitOf(name)}</span>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+/** Format a position with 3 decimals; a missing value shows as a dash. */
+export function formatPosition(value: number | undefined): string {
+  return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(3)
+}
+
+/** Return the unit of a joint of /joint_states: m for the head translation, else rad. */
+export function unitOf(name: string): string {
+  return /^head_[xyz]$/.test(name) ? 'm' : 'rad'
+}

@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { waitFor } from '@testing-library/react'
+import { FakeBridge } from '../test/fakeBridge'
+import { backoffDelay, RobotSocket } from './robotSocket'
+
+describe('backoffDelay', () => {
+  it('doubles from the first delay', () => {
+    expect([0, 1, 2, 3].map((a) => backoffDelay(a, 500, 5000))).toEqual([500, 1000, 2000, 4000])
+  })
+
+  it('never exceeds the cap', () => {
+    expect(backoffDelay(4, 500, 5000)).toBe(5000)
+    expect(backoffDelay(1000, 500, 5000)).toBe(5000)
+  })
+})
+
+describe('RobotSocket', () => {
+  let bridge: FakeBridge
+  let socket: RobotSocket | null = null
+
+  beforeEach(async () => {
+    bridge = new FakeBridge()
+    await bridge.start()
+  })
+
+  afterEach(async () => {
+    socket?.stop()
+    await bridge.stop()
+  })
+
+  it('subscribes to the joint states once connected', async () => {
+    socket = new RobotSocket(bridge.wsUrl)
+    socket.start()
+    await waitFor(() => expect(bridge.received).toHaveLength(1))
+    expect(bridge.received[0]).toMatchObject({ type: 'subscribe' })
+    expect(Object.keys(bridge.received[0].channels as object)).toContain('joint_states')
+    expect(socket.state).toBe('open')
+  })
+
+  it('keeps the latest joint sample and its history', async () => {
+    socket = new RobotSocket(bridge.wsUrl)
+    socket.start()
+    await waitFor(() => expect(bridge.clients.size).toBe(1))
+    bridge.sendJoints({ right_antenna: 0.25, left_antenna: -0.5 }, 100)
+    bridge.sendJoints({ right_antenna: 0.5, left_antenna: -0.5 }, 101)
+    await waitFor(() => expect(socket?.jointSeq).toBe(2))
+    expect(socket.joints?.position[0]).toBe(0.5)
+    expect(socket.history.size).toBe(2)
+    expect(socket.history.latestTime()).toBe(101)
+  })
+
+  it('reconnects and subscribes again after the server went away', async () => {
+    socket = new RobotSocket(bridge.wsUrl, { initialDelayMs: 50, maxDelayMs: 200 })
+    socket.start()
+    await waitFor(() => expect(socket?.state).toBe('open'))
+    const port = bridge.port
+    await bridge.stop()
+    await waitFor(() => expect(socket?.state).not.toBe('open'))
+    await bridge.start(port)
+    await waitFor(() => expect(socket?.state).toBe('open'), { timeout: 5000 })
+    await waitFor(() => expect(bridge.received.filter((m) => m.type === 'subscribe')).toHaveLength(2))
+  })
+
+  it('passes pushed events to its listeners', async () => {
+    socket = new RobotSocket(bridge.wsUrl)
+    const seen: string[] = []
+    socket.onEvent((e) => seen.push(e.message))
+    socket.start()
+    await waitFor(() => expect(bridge.clients.size).toBe(1))
+    bridge.broadcast({
+      type: 'events',
+      data: { time: 1, level: 1, source: 'hardware_node', kind: 'torque', message: 'torque off', details: {} },
+    })
+    await waitFor(() => expect(seen).toEqual(['torque off']))
+  })
+
+  it('stops reconnecting once stopped', async () => {
+    socket = new RobotSocket(bridge.wsUrl, { initialDelayMs: 20, maxDelayMs: 20 })
+    socket.start()
+    await waitFor(() => expect(socket?.state).toBe('open'))
+    socket.stop()
+    await new Promise((r) => setTimeout(r, 150))
+    expect(bridge.clients.size).toBe(0)
+    expect(socket.state).toBe('closed')
+  })
+})

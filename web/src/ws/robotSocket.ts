@@ -1,0 +1,228 @@
+import { JointHistory } from './history'
+import type { DiagnosticsData, EventData, Hello, JointStatesData, ServerMessage } from './types'
+
+export type ConnectionState = 'connecting' | 'open' | 'closed'
+
+export interface RobotSocketOptions {
+  /** Channels and their rates, as sent in `subscribe`. */
+  channels?: Record<string, number>
+  /** First reconnection delay; each failure doubles it up to maxDelayMs. */
+  initialDelayMs?: number
+  maxDelayMs?: number
+  /** A connection silent for this long (no frame, no pong) is closed and reopened. */
+  silenceTimeoutMs?: number
+  /** Samples kept for the plots: 30 s at the 60 Hz subscription, with headroom. */
+  historyCapacity?: number
+  WebSocketImpl?: typeof WebSocket
+}
+
+type Listener = () => void
+type EventListener = (event: EventData) => void
+
+/** Return the delay before reconnection attempt `attempt` (0-based): doubling, capped. */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
+  return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30))
+}
+
+/** Return the WebSocket URL of the bridge that serves the page at `location`. */
+export function defaultWsUrl(location: Location = window.location): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${scheme}//${location.host}/ws`
+}
+
+/**
+ * One WebSocket to the bridge, shared by the whole page.
+ *
+ * Frames update plain fields (latest sample, history ring) without going through React; hooks
+ * read them at their own pace, so a 60 Hz stream never re-renders the page 60 times a second.
+ */
+export class RobotSocket {
+  readonly url: string
+  readonly history: JointHistory
+  state: ConnectionState = 'closed'
+  hello: Hello | null = null
+  joints: JointStatesData | null = null
+  /** Counts joint frames; a hook re-renders only when it moved. */
+  jointSeq = 0
+  diagnostics: DiagnosticsData | null = null
+  lastEvent: EventData | null = null
+  lastServerError: string | null = null
+  /** Reconnection attempts since the last successful open. */
+  attempts = 0
+  /** Time (ms since epoch) of the last frame received. */
+  lastFrameAt = 0
+
+  private readonly options: Required<Omit<RobotSocketOptions, 'WebSocketImpl'>>
+  private readonly WebSocketImpl: typeof WebSocket
+  private socket: WebSocket | null = null
+  private running = false
+  private retryTimer: ReturnType<typeof setTimeout> | null = null
+  private watchdog: ReturnType<typeof setInterval> | null = null
+  private pingCount = 0
+  private readonly listeners = new Map<string, Set<Listener>>()
+  private readonly eventListeners = new Set<EventListener>()
+
+  constructor(url: string, options: RobotSocketOptions = {}) {
+    this.url = url
+    this.options = {
+      channels: options.channels ?? { joint_states: 60, diagnostics: 2, events: 20 },
+      initialDelayMs: options.initialDelayMs ?? 500,
+      maxDelayMs: options.maxDelayMs ?? 5000,
+      silenceTimeoutMs: options.silenceTimeoutMs ?? 10000,
+      historyCapacity: options.historyCapacity ?? 4096,
+    }
+    this.WebSocketImpl = options.WebSocketImpl ?? WebSocket
+    this.history = new JointHistory(this.options.historyCapacity)
+  }
+
+  /** Connect, and keep reconnecting until stop(). */
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.connect()
+    this.watchdog = setInterval(() => this.checkSilence(), this.options.silenceTimeoutMs / 2)
+  }
+
+  /** Close the connection and stop reconnecting. */
+  stop(): void {
+    this.running = false
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.watchdog) clearInterval(this.watchdog)
+    this.retryTimer = null
+    this.watchdog = null
+    const socket = this.socket
+    this.socket = null
+    if (socket) {
+      socket.onopen = socket.onclose = socket.onerror = socket.onmessage = null
+      socket.close()
+    }
+    this.setState('closed')
+  }
+
+  /** Call listener after every change of `topic` (state, joint_states, diagnostics, hello). */
+  on(topic: string, listener: Listener): () => void {
+    let set = this.listeners.get(topic)
+    if (!set) this.listeners.set(topic, (set = new Set()))
+    set.add(listener)
+    return () => set.delete(listener)
+  }
+
+  /** Call listener with every event pushed by the server. */
+  onEvent(listener: EventListener): () => void {
+    this.eventListeners.add(listener)
+    return () => this.eventListeners.delete(listener)
+  }
+
+  /** Send one message if connected; return whether it was sent. */
+  send(message: object): boolean {
+    if (this.socket?.readyState !== 1) return false
+    this.socket.send(JSON.stringify(message))
+    return true
+  }
+
+  private connect(): void {
+    this.setState('connecting')
+    let socket: WebSocket
+    try {
+      socket = new this.WebSocketImpl(this.url)
+    } catch {
+      this.scheduleReconnect()
+      return
+    }
+    this.socket = socket
+    socket.onopen = () => {
+      this.lastFrameAt = Date.now()
+      this.attempts = 0
+      this.setState('open')
+      this.send({ type: 'subscribe', channels: this.options.channels })
+    }
+    socket.onmessage = (msg: MessageEvent) => this.handle(msg.data)
+    socket.onerror = () => {
+      // A close event always follows; reconnection is handled there.
+    }
+    socket.onclose = () => {
+      if (this.socket !== socket) return
+      this.socket = null
+      this.setState('closed')
+      this.scheduleReconnect()
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.retryTimer) return
+    const delay = backoffDelay(this.attempts, this.options.initialDelayMs, this.options.maxDelayMs)
+    this.attempts += 1
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      if (this.running) this.connect()
+    }, delay)
+  }
+
+  private checkSilence(): void {
+    if (this.state !== 'open' || !this.socket) return
+    const silentMs = Date.now() - this.lastFrameAt
+    if (silentMs > this.options.silenceTimeoutMs) {
+      // The peer vanished without closing (suspended host, dropped network): start over.
+      const socket = this.socket
+      this.socket = null
+      socket.onopen = socket.onclose = socket.onerror = socket.onmessage = null
+      socket.close()
+      this.setState('closed')
+      this.scheduleReconnect()
+    } else if (silentMs > this.options.silenceTimeoutMs / 4) {
+      this.send({ type: 'ping', id: `keepalive-${++this.pingCount}` })
+    }
+  }
+
+  private handle(raw: unknown): void {
+    this.lastFrameAt = Date.now()
+    if (typeof raw !== 'string') return
+    let msg: ServerMessage
+    try {
+      msg = JSON.parse(raw) as ServerMessage
+    } catch {
+      return
+    }
+    switch (msg.type) {
+      case 'hello':
+        this.hello = msg
+        this.emit('hello')
+        break
+      case 'joint_states': {
+        const data = msg.data
+        this.joints = data
+        this.jointSeq += 1
+        const stamp = Number.isFinite(data.stamp) ? data.stamp : Date.now() / 1000
+        this.history.push(stamp, data.name, data.position)
+        this.emit('joint_states')
+        break
+      }
+      case 'diagnostics':
+        this.diagnostics = msg.data
+        this.emit('diagnostics')
+        break
+      case 'events':
+        this.lastEvent = msg.data
+        for (const listener of this.eventListeners) listener(msg.data)
+        this.emit('events')
+        break
+      case 'error':
+        this.lastServerError = `${msg.error}: ${msg.message}`
+        this.emit('error')
+        break
+      default:
+        break
+    }
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return
+    this.state = state
+    this.emit('state')
+  }
+
+  private emit(topic: string): void {
+    const set = this.listeners.get(topic)
+    if (set) for (const listener of set) listener()
+  }
+}

@@ -1,0 +1,26 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite'
+import react from '@vitejs/plugin-react'
+
+// `npm run dev` proxies the bridge's API and WebSocket; the built app is served by the bridge.
+const bridge = process.env.REACHY_MINI_BRIDGE ?? 'http://127.0.0.1:8000'
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    proxy: {
+      '/api': bridge,
+      '/system': bridge,
+      '/openapi.json': bridge,
+      '/ws': { target: bridge.replace(/^http/, 'ws'), ws: true },
+    },
+  },
+  build: { outDir: 'dist', sourcemap: false },
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.{ts,tsx}'],
+    setupFiles: ['src/test/setup.ts'],
+    testTimeout: 20000,
+    hookTimeout: 20000,
+  },
+})
