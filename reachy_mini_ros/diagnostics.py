@@ -209,9 +209,9 @@ def command_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
 class FallbackUpdater:
     """Publish diagnostic tasks as diagnostic_updater's Updater does, without the package.
 
-    Same topic, same period parameter (``diagnostic_updater.period``), same status names
-    (``<node name>: <task name>``), same hardware id and the same "Node starting up" status
-    when a task is added.
+    Same topic, same parameters (``diagnostic_updater.period`` and ``.use_fqn``), same status
+    names (``<node name>: <task name>``), same hardware id and the same "Node starting up"
+    status when a task is added.
     """
 
     def __init__(self, node: Any, period: float = 1.0) -> None:
@@ -221,6 +221,15 @@ class FallbackUpdater:
         self.timer = node.create_timer(self.period, self.update)
         self.hwid = ""
         self.tasks: list[tuple[str, Callable[[Any], Any]]] = []
+        fqn = "diagnostic_updater.use_fqn"
+        use_fqn = (
+            node.get_parameter(fqn).value
+            if node.has_parameter(fqn)
+            else node.declare_parameter(fqn, False).value
+        )
+        self.node_name = (
+            f"{node.get_namespace()}/{node.get_name()}" if use_fqn else node.get_name()
+        )
 
     def setHardwareID(self, hwid: str) -> None:  # noqa: N802 - the Updater's name
         """Set the hardware id of every status."""
@@ -229,7 +238,7 @@ class FallbackUpdater:
     def add(self, name: str, fn: Callable[[Any], Any]) -> None:
         """Add a task and publish that the node is starting up."""
         self.tasks.append((name, fn))
-        starting = StatusBuilder(name=name, hardware_id=self.hwid)
+        starting = StatusBuilder(name=name)
         starting.summary(OK, "Node starting up")
         self.publish([starting])
 
@@ -252,7 +261,7 @@ class FallbackUpdater:
         array.header.stamp = self.node.get_clock().now().to_msg()
         for stat in statuses:
             out = DiagnosticStatus()
-            out.name = f"{self.node.get_name()}: {stat.name}"
+            out.name = f"{self.node_name}: {stat.name}"
             out.level = stat.level
             out.message = stat.message
             out.hardware_id = stat.hardware_id

@@ -1,0 +1,212 @@
+"""The hardware node in its own process, observed and commanded over real DDS."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Iterator
+
+import pytest
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PoseStamped
+from sensor_msgs.msg import JointState
+from std_srvs.srv import SetBool
+from support import (
+    BIN,
+    Process,
+    RosClient,
+    TopicRecorder,
+    diagnostic_statuses,
+    start_process,
+    status_values,
+    wait_for,
+)
+
+from reachy_mini_ros.hardware_node import rpy_to_quaternion
+from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
+
+core = pytest.importorskip("reachy_mini_core_rs")
+
+EXPECTED_STATUSES = {f"hardware_node: Motor {n}" for n in MOTOR_JOINT_NAMES} | {
+    "hardware_node: Bus",
+    "hardware_node: Rust core",
+    "hardware_node: Command path",
+}
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+    """Run one hardware node on the simulated bus for the module."""
+    log_dir = tmp_path_factory.mktemp("hardware_node")
+    process = start_process(
+        "hardware_node",
+        [str(BIN / "hardware_node"), "--ros-args", "-p", "diagnostic_updater.period:=0.5"],
+        log_dir,
+    )
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def client(node: Process) -> Iterator[RosClient]:
+    ros = RosClient("hardware_node_test")
+    yield ros
+    ros.close()
+
+
+@pytest.fixture(scope="module")
+def joint_states(client: RosClient) -> TopicRecorder:
+    recorder = TopicRecorder(client, JointState, "/joint_states", depth=200)
+    recorder.wait(30.0, "/joint_states from the hardware node")
+    return recorder
+
+
+@pytest.fixture(scope="module")
+def diag(client: RosClient) -> TopicRecorder:
+    recorder = TopicRecorder(client, DiagnosticArray, "/diagnostics")
+    wait_for(
+        lambda: set(diagnostic_statuses(recorder)) >= EXPECTED_STATUSES,
+        30.0,
+        "every hardware status on /diagnostics",
+    )
+    return recorder
+
+
+def position(recorder: TopicRecorder, name: str) -> float:
+    msg = recorder.latest()
+    return float(msg.position[list(msg.name).index(name)])
+
+
+def command(client: RosClient, goals: dict[str, float]) -> None:
+    """Publish joint goals a few times, as a user script would."""
+    pub = client.node.create_publisher(JointState, "/reachy_mini/joint_commands", 10)
+    wait_for(lambda: pub.get_subscription_count() > 0, 10.0, "the command subscriber")
+    msg = JointState(name=list(goals), position=list(goals.values()))
+    for _ in range(3):
+        pub.publish(msg)
+        time.sleep(0.05)
+    client.node.destroy_publisher(pub)
+
+
+def refused_count(diag: TopicRecorder) -> int:
+    status = diagnostic_statuses(diag)["hardware_node: Command path"]
+    return int(status_values(status)["refused"])
+
+
+def test_joint_states_carry_the_motor_joints_and_the_head_pose(
+    joint_states: TopicRecorder,
+) -> None:
+    msg = joint_states.latest()
+    assert list(msg.name) == list(MOTOR_JOINT_NAMES) + list(HEAD_POSE_JOINT_NAMES)
+    assert len(msg.position) == len(msg.velocity) == len(msg.effort) == len(msg.name)
+    assert all(math.isfinite(p) for p in msg.position)
+
+
+def test_joint_states_are_stamped_with_the_loop_read_time(joint_states: TopicRecorder) -> None:
+    t0 = time.time()
+    wait_for(lambda: len(joint_states.since(t0)) >= 50, 10.0, "50 joint states")
+    msgs = joint_states.since(t0)
+    stamps = [m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in msgs]
+    assert all(b > a for a, b in itertools.pairwise(stamps)), "stamps must advance"
+    # Read on this machine moments before: neither in the future nor seconds old.
+    assert abs(stamps[-1] - time.time()) < 1.0
+
+
+def test_joint_command_moves_the_joint(client: RosClient, joint_states: TopicRecorder) -> None:
+    command(client, {"right_antenna": 1.0})
+    wait_for(
+        lambda: abs(position(joint_states, "right_antenna") - 1.0) < 0.02,
+        15.0,
+        "right_antenna to reach 1.0 rad",
+    )
+    command(client, {"right_antenna": 0.0})
+    wait_for(
+        lambda: abs(position(joint_states, "right_antenna")) < 0.02,
+        15.0,
+        "right_antenna to come back to 0",
+    )
+
+
+@pytest.mark.parametrize(
+    "goals",
+    [{"nose": 0.1}, {"left_antenna": math.nan}, {"stewart_4": 1.2}, {"yaw_body": -3.0}],
+    ids=["unknown-joint", "nan", "above-limit", "below-limit"],
+)
+def test_bad_joint_command_is_refused_counted_and_moves_nothing(
+    client: RosClient, joint_states: TopicRecorder, diag: TopicRecorder, goals: dict[str, float]
+) -> None:
+    before = refused_count(diag)
+    still = {name: position(joint_states, name) for name in MOTOR_JOINT_NAMES}
+    command(client, goals)
+    wait_for(lambda: refused_count(diag) > before, 10.0, "the refusal in diagnostics")
+    time.sleep(0.3)
+    for name, value in still.items():
+        assert position(joint_states, name) == pytest.approx(value, abs=2e-3), name
+
+
+def test_head_pose_command_moves_the_head(client: RosClient, joint_states: TopicRecorder) -> None:
+    pub = client.node.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
+    wait_for(lambda: pub.get_subscription_count() > 0, 10.0, "the head pose subscriber")
+    msg = PoseStamped()
+    msg.header.frame_id = "body"
+    msg.pose.position.z = 0.01
+    q = rpy_to_quaternion(0.0, 0.15, 0.0)
+    msg.pose.orientation.x, msg.pose.orientation.y = q[0], q[1]
+    msg.pose.orientation.z, msg.pose.orientation.w = q[2], q[3]
+    pub.publish(msg)
+    wait_for(
+        lambda: (
+            abs(position(joint_states, "head_z") - 0.01) < 1e-3
+            and abs(position(joint_states, "head_pitch") - 0.15) < 5e-3
+        ),
+        15.0,
+        "the head to reach z=10 mm, pitch=0.15 rad",
+    )
+
+
+def test_unreachable_head_pose_is_refused(client: RosClient, diag: TopicRecorder) -> None:
+    before = refused_count(diag)
+    pub = client.node.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
+    wait_for(lambda: pub.get_subscription_count() > 0, 10.0, "the head pose subscriber")
+    msg = PoseStamped()
+    msg.pose.position.z = 0.2  # 20 cm above neutral: far outside the platform's reach
+    msg.pose.orientation.w = 1.0
+    pub.publish(msg)
+    wait_for(lambda: refused_count(diag) > before, 10.0, "the refusal in diagnostics")
+
+
+def test_diagnostics_report_every_status_with_hardware_id_and_keys(diag: TopicRecorder) -> None:
+    statuses = diagnostic_statuses(diag)
+    assert set(statuses) >= EXPECTED_STATUSES
+    for name in EXPECTED_STATUSES:
+        assert statuses[name].hardware_id == "reachy_mini", name
+    motor = status_values(statuses["hardware_node: Motor stewart_2"])
+    for key in ("temperature", "voltage", "hardware_error", "torque", "comm_errors"):
+        assert key in motor
+    bus = status_values(statuses["hardware_node: Bus"])
+    assert bus["state"] == "connected"
+    assert float(bus["configured_rate_hz"]) == 200.0
+    for key in ("achieved_rate_hz", "jitter_p99_ms"):
+        assert key in bus
+    rust = status_values(statuses["hardware_node: Rust core"])
+    assert rust["version"] == core.__version__
+    assert rust["loop_running"] == "true"
+
+
+def test_torque_service_turns_torque_off_and_on(client: RosClient, diag: TopicRecorder) -> None:
+    srv = client.node.create_client(SetBool, "/reachy_mini/enable_torque")
+    assert srv.wait_for_service(10.0)
+
+    def torque_states() -> set[str]:
+        statuses = diagnostic_statuses(diag)
+        return {
+            status_values(statuses[f"hardware_node: Motor {n}"])["torque"]
+            for n in MOTOR_JOINT_NAMES
+        }
+
+    for enabled, shown in ((False, "off"), (True, "on")):
+        future = srv.call_async(SetBool.Request(data=enabled))
+        response = wait_for(lambda f=future: f.result() if f.done() else None, 10.0, "reply")
+        assert response.success, response.message
+        wait_for(lambda s=shown: torque_states() == {s}, 10.0, f"every motor torque {shown}")
