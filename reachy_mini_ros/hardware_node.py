@@ -174,6 +174,9 @@ class HardwareNode(LifecycleNode):
         self._subscriptions: list[Any] = []
         self._services: list[Any] = []
         self._configure_retry: Any = None
+        # Whether the motors should hold torque: on at activate, changed by enable_torque, and
+        # restored after a reboot (which leaves a rebooted motor torque-off).
+        self._torque_wanted = True
         self._retry_delay = 1.0
         self._joint_states_pub: Any = None
         self._head_pose_pub: Any = None
@@ -301,7 +304,9 @@ class HardwareNode(LifecycleNode):
         """Start the control loop and the publishing."""
         try:
             self._loop.start()
-        except Exception as exc:
+            if self._torque_wanted:
+                self._loop.set_torque(True)
+        except self._core.CoreError as exc:
             self.get_logger().error(f"activate failed: {exc}")
             return TransitionCallbackReturn.FAILURE
         self._publishing.set()
@@ -525,6 +530,8 @@ class HardwareNode(LifecycleNode):
 
     def _on_enable_torque(self, request: Any, response: Any) -> Any:
         ok, error = self._call_core(self._loop.set_torque, bool(request.data))
+        if ok:
+            self._torque_wanted = bool(request.data)
         response.success = ok
         response.message = error or f"torque {'on' if request.data else 'off'}"
         self._commands.accept() if ok else self._refuse(f"torque: {error}")
@@ -532,10 +539,14 @@ class HardwareNode(LifecycleNode):
 
     def _on_reboot(self, request: Any, response: Any) -> Any:
         ok, error = self._call_core(self._loop.reboot, None)
+        if ok and self._torque_wanted:
+            ok, error = self._call_core(self._loop.set_torque, True)
         response.success = ok
         response.message = error or "motors rebooted"
         if ok:
             self.get_logger().info("motors rebooted")
+        else:
+            self.get_logger().error(f"reboot failed: {error}")
         return response
 
     # Diagnostics ------------------------------------------------------------------------

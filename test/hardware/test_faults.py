@@ -1,0 +1,156 @@
+"""Faults injected into the simulated bus reach ROS as a driver should report them.
+
+The hardware node runs in its own process on the real serial transport, opened on a
+pseudo-terminal that this test process serves with a simulated bus; the test injects the
+faults into that bus and reads the node's topics over DDS.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from diagnostic_msgs.msg import DiagnosticArray
+from sensor_msgs.msg import JointState
+from std_srvs.srv import Trigger
+from support import (
+    BIN,
+    Process,
+    RosClient,
+    TopicRecorder,
+    diagnostic_statuses,
+    start_process,
+    status_values,
+    wait_for,
+)
+
+import reachy_mini_core_rs as core
+
+
+@pytest.fixture
+def pty() -> Iterator[Any]:
+    bus = core.PtyBus(core.SimBus())
+    yield bus
+    bus.stop()
+
+
+@pytest.fixture
+def node(pty: Any, tmp_path: Path) -> Iterator[Process]:
+    process = start_process(
+        "hardware_node",
+        [
+            str(BIN / "hardware_node"),
+            "--ros-args",
+            "-p",
+            "backend:=serial",
+            "-p",
+            f"serial_port:={pty.path}",
+            "-p",
+            "diagnostic_updater.period:=0.25",
+        ],
+        tmp_path,
+    )
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def topics(ros: RosClient, node: Process) -> tuple[TopicRecorder, TopicRecorder]:
+    joint_states = TopicRecorder(ros, JointState, "/joint_states", depth=200)
+    diag = TopicRecorder(ros, DiagnosticArray, "/diagnostics")
+    joint_states.wait(30.0, f"/joint_states over the pty\n{node.log()}")
+    return joint_states, diag
+
+
+def status(diag: TopicRecorder, name: str) -> Any:
+    return diagnostic_statuses(diag).get(f"hardware_node: {name}")
+
+
+def test_motor_hardware_error_is_reported_and_a_reboot_recovers_it(
+    pty: Any, node: Process, ros: RosClient, topics: tuple[TopicRecorder, TopicRecorder]
+) -> None:
+    _joint_states, diag = topics
+    wait_for(lambda: status(diag, "Motor stewart_3"), 20.0, "the motor status")
+    pty.sim.inject_hardware_error(13, core.HW_ERROR_OVERHEATING)
+
+    def in_error() -> bool:
+        s = status(diag, "Motor stewart_3")
+        return s is not None and s.level == b"\x02"
+
+    wait_for(in_error, 20.0, "stewart_3 to report ERROR")
+    motor = status(diag, "Motor stewart_3")
+    assert "overheating" in motor.message
+    assert status_values(motor)["torque"] == "off"
+    assert not pty.sim.motor(13)["torque_enabled"]
+    time.sleep(1.0)  # several more readings with the error still set
+    log = node.log()
+    assert log.count("motor stewart_3: hardware error (overheating)") == 1, log
+
+    client = ros.node.create_client(Trigger, "/reachy_mini/reboot_motors")
+    assert client.wait_for_service(10.0)
+    future = client.call_async(Trigger.Request())
+    response = wait_for(lambda: future.result() if future.done() else None, 10.0, "reboot")
+    assert response.success, response.message
+
+    def recovered() -> bool:
+        s = status(diag, "Motor stewart_3")
+        return s is not None and s.level == b"\x00" and status_values(s)["torque"] == "on"
+
+    wait_for(recovered, 20.0, "stewart_3 to recover with torque on")
+
+
+def test_bus_loss_stops_joint_states_and_publishing_resumes_when_it_returns(
+    pty: Any, topics: tuple[TopicRecorder, TopicRecorder]
+) -> None:
+    joint_states, diag = topics
+    pty.sim.set_unplugged(True)
+
+    def bus_in_error() -> bool:
+        s = status(diag, "Bus")
+        return s is not None and s.level == b"\x02"
+
+    wait_for(bus_in_error, 20.0, "the bus status to go ERROR")
+    assert status_values(status(diag, "Bus"))["state"] == "reconnecting"
+    quiet_from = time.time()
+    time.sleep(1.0)
+    assert joint_states.since(quiet_from) == [], "no stale /joint_states while the bus is down"
+
+    pty.sim.set_unplugged(False)
+    back = time.time()
+    wait_for(lambda: len(joint_states.since(back)) > 20, 30.0, "/joint_states to resume")
+
+    def bus_ok() -> bool:
+        s = status(diag, "Bus")
+        return s is not None and status_values(s)["state"] == "connected"
+
+    wait_for(bus_ok, 20.0, "the bus to report connected")
+    assert int(status_values(status(diag, "Bus"))["reconnects"]) >= 1
+
+
+def test_killed_hardware_node_is_restarted_and_publishes_again(
+    ros: RosClient, tmp_path: Path
+) -> None:
+    launcher = start_process(
+        "bringup", [str(BIN / "reachy-mini"), "bringup", "--no-bridge"], tmp_path
+    )
+    try:
+        joint_states = TopicRecorder(ros, JointState, "/joint_states", depth=200)
+        joint_states.wait(30.0, f"/joint_states\n{launcher.log()}")
+        children = psutil.Process(launcher.popen.pid).children()
+        assert len(children) == 1
+        children[0].send_signal(signal.SIGKILL)
+        children[0].wait(10)
+        gone = time.time()
+        wait_for(
+            lambda: len(joint_states.since(gone + 0.2)) > 20,
+            40.0,
+            f"/joint_states from the restarted node\n{launcher.log()}",
+        )
+        assert "hardware_node exited with -9; restarting" in launcher.log()
+    finally:
+        launcher.stop()

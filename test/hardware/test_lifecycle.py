@@ -1,0 +1,118 @@
+"""Lifecycle transitions of the hardware node, driven over its ROS services."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from diagnostic_msgs.msg import DiagnosticArray
+from lifecycle_msgs.msg import Transition
+from lifecycle_msgs.srv import ChangeState, GetState
+from sensor_msgs.msg import JointState
+from support import (
+    BIN,
+    Process,
+    RosClient,
+    TopicRecorder,
+    diagnostic_statuses,
+    start_process,
+    status_values,
+    wait_for,
+)
+
+
+def start_node(tmp_path: Path, *params: str) -> Process:
+    args = [str(BIN / "hardware_node"), "--ros-args", "-p", "autostart:=false"]
+    for param in params:
+        args += ["-p", param]
+    return start_process("hardware_node", args, tmp_path)
+
+
+def call(ros: RosClient, srv_type: Any, name: str, request: Any) -> Any:
+    client = ros.node.create_client(srv_type, name)
+    assert client.wait_for_service(15.0), f"{name} is not offered"
+    future = client.call_async(request)
+    result = wait_for(lambda: future.result() if future.done() else None, 15.0, name)
+    ros.node.destroy_client(client)
+    return result
+
+
+def transition(ros: RosClient, transition_id: int) -> bool:
+    request = ChangeState.Request()
+    request.transition.id = transition_id
+    return bool(call(ros, ChangeState, "/hardware_node/change_state", request).success)
+
+
+def state_label(ros: RosClient) -> str:
+    return str(
+        call(ros, GetState, "/hardware_node/get_state", GetState.Request()).current_state.label
+    )
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[Process]:
+    process = start_node(
+        tmp_path, "torque_off_on_deactivate:=true", "diagnostic_updater.period:=0.25"
+    )
+    yield process
+    process.stop()
+
+
+def test_lifecycle_configure_activate_deactivate_cleanup(node: Process, ros: RosClient) -> None:
+    joint_states = TopicRecorder(ros, JointState, "/joint_states", depth=200)
+    diag = TopicRecorder(ros, DiagnosticArray, "/diagnostics")
+    assert state_label(ros) == "unconfigured"
+    time.sleep(0.5)
+    assert joint_states.count() == 0, "nothing is published before activation"
+
+    assert transition(ros, Transition.TRANSITION_CONFIGURE)
+    assert state_label(ros) == "inactive"
+    assert transition(ros, Transition.TRANSITION_ACTIVATE)
+    joint_states.wait(15.0, "/joint_states after activate")
+
+    def torque(expected: str) -> bool:
+        statuses = diagnostic_statuses(diag)
+        motor = statuses.get("hardware_node: Motor yaw_body")
+        return motor is not None and status_values(motor)["torque"] == expected
+
+    wait_for(lambda: torque("on"), 15.0, "torque on once active")
+    assert transition(ros, Transition.TRANSITION_DEACTIVATE)
+    stopped = time.time()
+    time.sleep(0.5)
+    assert joint_states.since(stopped + 0.1) == [], "publishing stops on deactivate"
+
+    assert transition(ros, Transition.TRANSITION_CLEANUP)
+    assert state_label(ros) == "unconfigured"
+    # Configurable again after cleanup: the port was released.
+    assert transition(ros, Transition.TRANSITION_CONFIGURE)
+    assert transition(ros, Transition.TRANSITION_ACTIVATE)
+    again = time.time()
+    wait_for(lambda: joint_states.since(again), 15.0, "/joint_states after re-activation")
+
+
+def test_deactivate_disables_torque_when_asked(node: Process, ros: RosClient) -> None:
+    diag = TopicRecorder(ros, DiagnosticArray, "/diagnostics")
+    assert transition(ros, Transition.TRANSITION_CONFIGURE)
+    assert transition(ros, Transition.TRANSITION_ACTIVATE)
+    assert transition(ros, Transition.TRANSITION_DEACTIVATE)
+
+    def all_torque_off() -> bool:
+        statuses = diagnostic_statuses(diag)
+        motors = [s for name, s in statuses.items() if "Motor" in name]
+        return len(motors) == 9 and all(status_values(s)["torque"] == "off" for s in motors)
+
+    wait_for(all_torque_off, 15.0, "every motor torque off after deactivate")
+
+
+def test_invalid_parameter_fails_configure_naming_it(tmp_path: Path, ros: RosClient) -> None:
+    process = start_node(tmp_path, "control_rate_hz:=0.0")
+    try:
+        assert not transition(ros, Transition.TRANSITION_CONFIGURE)
+        assert state_label(ros) == "unconfigured"
+        wait_for(lambda: "control_rate_hz" in process.log(), 5.0, "the log line")
+        assert "invalid parameter: control_rate_hz must be within [1, 1000]" in process.log()
+    finally:
+        process.stop()
