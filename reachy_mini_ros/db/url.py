@@ -54,4 +54,5 @@ def redact_url(url: str) -> str:
     # libpq also takes the password as a query parameter.
     if "password" in parsed.query:
         parsed = parsed.update_query_dict({"password": "***"})
-    return parsed.render_as_string(hide_password=True)
+    rendered = parsed.render_as_string(hide_password=True)
+    return rendered.replace("password=%2A%2A%2A", "password=***")

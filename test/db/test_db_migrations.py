@@ -1,0 +1,103 @@
+"""Migrations create the schema, match the models, and are safe to run at every start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from support import wait_for
+
+from reachy_mini_ros.db import Database
+from reachy_mini_ros.db.migrate import head_revision, upgrade
+from reachy_mini_ros.db.models import Base
+from reachy_mini_ros.db.session import create_db_engine
+
+
+def test_migrations_create_the_tables(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    try:
+        upgrade(engine)
+        tables = set(inspect(engine).get_table_names())
+        assert {"events", "telemetry", "alembic_version"} <= tables
+        indexed = {
+            column
+            for index in inspect(engine).get_indexes("events")
+            for column in index["column_names"]
+        }
+        assert {"time", "level", "source"} <= indexed
+    finally:
+        engine.dispose()
+
+
+def test_migrated_schema_matches_the_models(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_restart_keeps_rows_and_schema(database_url: str) -> None:
+    for run in range(2):
+        db = Database(database_url, flush_interval_s=0.05)
+        db.start()
+        try:
+            wait_for(lambda db=db: db.healthy, 30.0, f"the database ({db.last_error})")
+            db.record_event(level=0, source="bridge", kind="system", message=f"start {run}")
+            assert db.flush(10.0)
+            page, total = db.query_events(kind="system")
+        finally:
+            db.stop()
+        assert total == run + 1
+        assert page[0].message == f"start {run}"
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_migrations_run_from_any_directory(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    script = (
+        "import sys\n"
+        "from reachy_mini_ros.db.migrate import upgrade\n"
+        "from reachy_mini_ros.db.session import create_db_engine\n"
+        "upgrade(create_db_engine(sys.argv[1]))\n"
+    )
+    empty_dir = tmp_path / "cwd"
+    empty_dir.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-c", script, url],
+        cwd=empty_dir,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    engine = create_db_engine(url)
+    try:
+        assert {"events", "telemetry"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_database_uses_wal_mode(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'wal.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    finally:
+        engine.dispose()
