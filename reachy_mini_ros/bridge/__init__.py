@@ -1,0 +1,1 @@
+"""The bridge's web side: app factory, routes, WebSocket hub, security and metrics."""

@@ -1,0 +1,132 @@
+"""Validate commands against the joint limits, then forward them to the hardware node."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reachy_mini_ros.bridge.errors import ReachyMiniError
+from reachy_mini_ros.bridge.runtime import OK, WARN, Bridge, ServiceUnavailableError
+from reachy_mini_ros.bridge.schemas import (
+    CommandResult,
+    HeadPoseCommand,
+    JointCommand,
+    TorqueCommand,
+)
+from reachy_mini_ros.bridge.security import token_matches
+from reachy_mini_ros.joints import CommandError, check_head_pose, check_joint_goals
+
+# The torque service answers in a few ms; 5 s covers a hardware node busy re-enabling motors.
+TORQUE_CALL_TIMEOUT_S = 5.0
+
+
+def _audit(
+    bridge: Bridge,
+    source: str,
+    command: str,
+    args: dict[str, Any],
+    error: str | None,
+    message: str,
+) -> None:
+    bridge.emit_event(
+        level=OK if error is None else WARN,
+        source=source,
+        kind="command",
+        message=f"{command}: {message}",
+        details={"command": command, "args": args, "accepted": error is None, "error": error},
+    )
+
+
+def _ros(bridge: Bridge) -> Any:
+    if bridge.ros is None:
+        raise ReachyMiniError("ros_unavailable", "the ROS node is not running", 503)
+    return bridge.ros
+
+
+async def command_joints(bridge: Bridge, command: JointCommand, source: str) -> CommandResult:
+    """Check the goals against the limits and publish them."""
+    args: dict[str, Any] = {"goals": command.goals}
+    try:
+        check_joint_goals(command.goals)
+    except CommandError as exc:
+        _audit(bridge, source, "joints", args, "out_of_limits", str(exc))
+        raise ReachyMiniError("out_of_limits", str(exc)) from exc
+    _ros(bridge).publish_joint_goals(dict(command.goals))
+    message = f"sent goals for {len(command.goals)} joint(s)"
+    _audit(bridge, source, "joints", args, None, message)
+    return CommandResult(ok=True, command="joints", message=message)
+
+
+async def command_head_pose(
+    bridge: Bridge, command: HeadPoseCommand, source: str
+) -> CommandResult:
+    """Check the head pose against the limits (with the current body yaw) and publish it."""
+    args = command.model_dump()
+    try:
+        check_head_pose(**args, body_yaw=bridge.state.body_yaw())
+    except CommandError as exc:
+        _audit(bridge, source, "head_pose", args, "out_of_limits", str(exc))
+        raise ReachyMiniError("out_of_limits", str(exc)) from exc
+    _ros(bridge).publish_head_pose(**args)
+    _audit(bridge, source, "head_pose", args, None, "sent head pose")
+    return CommandResult(ok=True, command="head_pose", message="sent head pose")
+
+
+async def command_torque(bridge: Bridge, command: TorqueCommand, source: str) -> CommandResult:
+    """Ask the hardware node to turn torque on or off."""
+    args = command.model_dump()
+    try:
+        async with asyncio.timeout(TORQUE_CALL_TIMEOUT_S):
+            success, reply = await _ros(bridge).set_torque(command.enabled)
+    except ServiceUnavailableError as exc:
+        _audit(bridge, source, "torque", args, "service_unavailable", str(exc))
+        raise ReachyMiniError("service_unavailable", str(exc), 503) from exc
+    except TimeoutError as exc:
+        message = f"/reachy_mini/enable_torque did not answer in {TORQUE_CALL_TIMEOUT_S} s"
+        _audit(bridge, source, "torque", args, "timeout", message)
+        raise ReachyMiniError("timeout", message, 504) from exc
+    if not success:
+        _audit(bridge, source, "torque", args, "refused", reply)
+        raise ReachyMiniError("refused", reply or "the hardware node refused", 409)
+    message = reply or f"torque {'on' if command.enabled else 'off'}"
+    _audit(bridge, source, "torque", args, None, message)
+    return CommandResult(ok=True, command="torque", message=message)
+
+
+COMMANDS: dict[str, tuple[type[BaseModel], Any]] = {
+    "joints": (JointCommand, command_joints),
+    "head_pose": (HeadPoseCommand, command_head_pose),
+    "torque": (TorqueCommand, command_torque),
+}
+
+
+async def run_ws_command(bridge: Bridge, message: dict[str, Any]) -> dict[str, Any]:
+    """Run one WebSocket `command` message; return the fields of its command_result."""
+    expected = bridge.token.token if bridge.token is not None else None
+    token = message.get("token")
+    if (
+        expected is None
+        or not isinstance(token, str)
+        or not token_matches(expected, f"Bearer {token}")
+    ):
+        return {"ok": False, "error": "unauthorized", "message": "a valid token is needed"}
+    name = message.get("command")
+    if name not in COMMANDS:
+        return {
+            "ok": False,
+            "error": "unknown_command",
+            "message": f"command must be one of {', '.join(COMMANDS)}",
+        }
+    model, handler = COMMANDS[name]
+    try:
+        args = model.model_validate(message.get("args") or {})
+        result: CommandResult = await handler(bridge, args, "ws")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return {"ok": False, "error": "validation_error", "message": f"{where}: {first['msg']}"}
+    except ReachyMiniError as exc:
+        return {"ok": False, "error": exc.code, "message": exc.message}
+    return {"ok": True, "error": None, "message": result.message}

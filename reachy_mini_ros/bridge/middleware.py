@@ -1,0 +1,113 @@
+"""Pure ASGI middleware: request id, body size limit, request log line and metrics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reachy_mini_ros.bridge.config import MAX_MESSAGE_BYTES
+from reachy_mini_ros.bridge.errors import error_body
+from reachy_mini_ros.bridge.metrics import Metrics
+from reachy_mini_ros.logs import get_logger
+
+log = get_logger("reachy_mini.bridge.http")
+REQUEST_ID_HEADER = b"x-request-id"
+
+
+class BodyTooLargeError(Exception):
+    """The request body is over the limit."""
+
+
+class RequestMiddleware:
+    """Tag, size-check, time, count and log every HTTP request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int = MAX_MESSAGE_BYTES) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        request_id = ""
+        length = -1
+        for key, value in scope["headers"]:
+            if key == REQUEST_ID_HEADER:
+                request_id = value.decode("latin-1")[:128]
+            elif key == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    length = -1
+        if not request_id:
+            request_id = uuid.uuid4().hex
+        status = 500
+        started = False
+        rid = request_id.encode("latin-1")
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, rid)]
+            await send(message)
+
+        received = 0
+
+        async def receive_wrapper() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLargeError
+            return message
+
+        try:
+            if length > self.max_body:
+                await self._too_large(send_wrapper)
+            else:
+                try:
+                    await self.app(scope, receive_wrapper, send_wrapper)
+                except BodyTooLargeError:
+                    if started:
+                        raise
+                    await self._too_large(send_wrapper)
+        finally:
+            duration = time.perf_counter() - began
+            route: Any = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            self.metrics.observe_request(method, path, status, duration)
+            log.info(
+                "request",
+                method=method,
+                path=scope["path"],
+                status=status,
+                duration_ms=round(duration * 1e3, 3),
+                request_id=request_id,
+            )
+
+    async def _too_large(self, send: Send) -> None:
+        body = orjson.dumps(
+            error_body("payload_too_large", f"the body is over {self.max_body} bytes")
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

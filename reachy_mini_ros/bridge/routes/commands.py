@@ -1,0 +1,45 @@
+"""POST /api/commands/*: move the robot (token needed; limits checked before anything moves)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from reachy_mini_ros.bridge import commands
+from reachy_mini_ros.bridge.deps import Authorized, BridgeDep
+from reachy_mini_ros.bridge.schemas import (
+    CommandResult,
+    ErrorResponse,
+    HeadPoseCommand,
+    JointCommand,
+    TorqueCommand,
+)
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorResponse, "description": "Refused: out of limits or unknown joint."},
+    401: {"model": ErrorResponse, "description": "Missing or wrong token."},
+    503: {"model": ErrorResponse, "description": "The hardware node cannot be reached."},
+}
+
+router = APIRouter(prefix="/api/commands", tags=["commands"], dependencies=[Authorized])
+
+
+@router.post("/joints", response_model=CommandResult, responses=ERRORS)
+async def joints(bridge: BridgeDep, command: JointCommand) -> CommandResult:
+    """Send goal positions (rad) by joint name."""
+    return await commands.command_joints(bridge, command, "api")
+
+
+@router.post("/head_pose", response_model=CommandResult, responses=ERRORS)
+async def head_pose(bridge: BridgeDep, command: HeadPoseCommand) -> CommandResult:
+    """Send a head pose goal relative to neutral (m and rad)."""
+    return await commands.command_head_pose(bridge, command, "api")
+
+
+@router.post(
+    "/torque",
+    response_model=CommandResult,
+    responses={**ERRORS, 409: {"model": ErrorResponse}, 504: {"model": ErrorResponse}},
+)
+async def torque(bridge: BridgeDep, command: TorqueCommand) -> CommandResult:
+    """Turn the motors' torque on or off."""
+    return await commands.command_torque(bridge, command, "api")

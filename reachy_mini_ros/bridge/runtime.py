@@ -1,0 +1,251 @@
+"""Tie the bridge together: robot state, WebSocket hub, database, ROS link and components."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
+import psutil
+
+from reachy_mini_ros.bridge.components import (
+    ApiServerComponent,
+    DatabaseComponent,
+    Job,
+    RosComponent,
+    SchedulerComponent,
+    WebSocketComponent,
+)
+from reachy_mini_ros.bridge.config import BridgeConfig
+from reachy_mini_ros.bridge.metrics import Metrics
+from reachy_mini_ros.bridge.security import TokenSource
+from reachy_mini_ros.bridge.state import LEVEL_NAMES, DiagnosticStatus, RobotState
+from reachy_mini_ros.bridge.ws import WsHub
+from reachy_mini_ros.logs import get_logger
+from reachy_mini_ros.service_manager import ServiceManager
+
+if TYPE_CHECKING:
+    import uvicorn
+
+log = get_logger("reachy_mini.bridge")
+
+# REP-107 levels.
+OK, WARN, ERROR, STALE = 0, 1, 2, 3
+# Components whose loss makes the bridge unhealthy rather than degraded.
+CRITICAL_COMPONENTS = frozenset({"ros", "api_server"})
+RETENTION_INTERVAL_S = 3600.0
+
+
+class ServiceUnavailableError(RuntimeError):
+    """A ROS service the command needs is not available."""
+
+
+class RosLink(Protocol):
+    """What the web side asks of the ROS node."""
+
+    node_name: str
+
+    def publish_joint_goals(self, goals: dict[str, float]) -> None:
+        """Publish goal positions on /reachy_mini/joint_commands."""
+
+    def publish_head_pose(
+        self, x: float, y: float, z: float, roll: float, pitch: float, yaw: float
+    ) -> None:
+        """Publish a head pose goal on /reachy_mini/head_pose_command."""
+
+    async def set_torque(self, enabled: bool) -> tuple[bool, str]:
+        """Call /reachy_mini/enable_torque; raise ServiceUnavailableError if it is absent."""
+
+    def reset_subscriptions(self) -> None:
+        """Recreate the subscriptions."""
+
+
+class Bridge:
+    """Everything one bridge process shares between its ROS thread and its web side."""
+
+    def __init__(
+        self,
+        config: BridgeConfig,
+        *,
+        token: TokenSource | None = None,
+        ros: RosLink | None = None,
+    ) -> None:
+        self.config = config
+        self.token = token
+        self.ros = ros
+        self.state = RobotState()
+        self.metrics = Metrics()
+        self.hub = WsHub(self.metrics, config.max_rate_hz)
+        self.db: Any = None
+        self.db_url = ""
+        self.db_error: str | None = None
+        self.aggregator: Any = None
+        self.server: uvicorn.Server | None = None
+        self.process = psutil.Process()
+        self._diagnostic_levels: dict[str, int] = {}
+        self.services = ServiceManager(
+            [
+                DatabaseComponent(self),
+                RosComponent(self),
+                ApiServerComponent(self),
+                WebSocketComponent(self),
+                SchedulerComponent(self.jobs()),
+            ],
+            health_check_interval=config.health_check_interval,
+            on_restart=self._on_restart,
+        )
+
+    # -- database -------------------------------------------------------------------------
+
+    def open_database(self) -> Any:
+        """Create the Database object once (it connects in its own thread)."""
+        if self.db is None:
+            from reachy_mini_ros.db import Database, resolve_database_url
+
+            self.db_url = resolve_database_url(self.config.database_url, self.config.data_dir)
+            self.db = Database(self.db_url)
+            try:
+                from reachy_mini_ros.db import TelemetryAggregator
+
+                self.aggregator = TelemetryAggregator(self.db)
+            except ImportError:
+                self.aggregator = None
+        return self.db
+
+    def redacted_db_url(self) -> str:
+        """Return the database URL with its password hidden."""
+        from reachy_mini_ros.bridge.redact import redact_url
+
+        if self.db_url:
+            return redact_url(self.db_url)
+        return redact_url(self.config.database_url) if self.config.database_url else ""
+
+    # -- ROS thread -----------------------------------------------------------------------
+
+    def on_joint_state(
+        self,
+        stamp: float,
+        names: Sequence[str],
+        position: Sequence[float],
+        velocity: Sequence[float],
+        effort: Sequence[float],
+    ) -> None:
+        """Take one /joint_states message (ROS thread)."""
+        sample = self.state.update_joints(stamp, names, position, velocity, effort)
+        self.hub.publish_threadsafe("joint_states", sample.frame)
+        aggregator = self.aggregator
+        if aggregator is not None:
+            aggregator.add(stamp, names, position)
+
+    def on_diagnostics(self, stamp: float, statuses: Sequence[DiagnosticStatus]) -> None:
+        """Take one /diagnostics array (ROS thread)."""
+        frame = self.state.update_diagnostics(stamp, statuses)
+        self.hub.publish_threadsafe("diagnostics", frame)
+
+    # -- events ---------------------------------------------------------------------------
+
+    def emit_event(
+        self,
+        *,
+        level: int,
+        source: str,
+        kind: str,
+        message: str,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        """Record an event in the database and push it to WebSocket subscribers."""
+        now = time.time()
+        details = details or {}
+        db = self.db
+        if db is not None:
+            db.record_event(
+                level=level, source=source, kind=kind, message=message, details=details, time=now
+            )
+        frame = orjson.dumps(
+            {
+                "type": "events",
+                "data": {
+                    "time": now,
+                    "level": level,
+                    "source": source,
+                    "kind": kind,
+                    "message": message,
+                    "details": details,
+                },
+            },
+            default=str,
+        )
+        self.hub.publish_threadsafe("events", frame)
+
+    def _on_restart(self, name: str, healthy: bool, error: str | None) -> None:
+        self.metrics.restarts[name] += 1
+        self.emit_event(
+            level=OK if healthy else ERROR,
+            source="bridge",
+            kind="component",
+            message=f"restarted {name}: {'healthy' if healthy else 'still unhealthy'}",
+            details={"component": name, "healthy": healthy, "error": error},
+        )
+
+    # -- scheduler jobs -------------------------------------------------------------------
+
+    def jobs(self) -> list[Job]:
+        """Return the scheduler's periodic jobs."""
+        return [
+            Job("diagnostic_levels", 1.0, self.record_diagnostic_level_changes),
+            Job("telemetry_flush", 1.0, self.flush_telemetry),
+            Job("retention", RETENTION_INTERVAL_S, self.run_retention, blocking=True),
+        ]
+
+    def record_diagnostic_level_changes(self) -> None:
+        """Record an event for each diagnostic status whose level changed."""
+        for name, status in self.state.diagnostics.statuses.items():
+            previous = self._diagnostic_levels.get(name)
+            if previous == status.level:
+                continue
+            self._diagnostic_levels[name] = status.level
+            if previous is None and status.level == OK:
+                continue
+            before = LEVEL_NAMES.get(previous, "unknown") if previous is not None else "unseen"
+            after = LEVEL_NAMES.get(status.level, str(status.level))
+            self.emit_event(
+                level=status.level,
+                source=name,
+                kind="diagnostic",
+                message=f"{before} → {after}: {status.message}",
+                details={"previous_level": previous, "values": dict(status.values)},
+            )
+
+    def flush_telemetry(self) -> None:
+        """Close telemetry windows that stopped receiving samples."""
+        aggregator = self.aggregator
+        flush = getattr(aggregator, "flush", None)
+        if callable(flush):
+            flush()
+
+    def run_retention(self) -> None:
+        """Delete events and telemetry older than the configured ages."""
+        db = self.db
+        if db is None or not db.healthy:
+            return
+        deleted = db.run_retention(
+            events_max_age_s=self.config.events_max_age_s,
+            telemetry_max_age_s=self.config.telemetry_max_age_s,
+        )
+        if deleted:
+            log.info("retention", deleted=deleted)
+
+    # -- health ---------------------------------------------------------------------------
+
+    def components(self) -> dict[str, bool]:
+        """Return {component: healthy}, with rust_bindings learnt from /diagnostics."""
+        result = self.services.healthy()
+        result["rust_bindings"] = self.state.rust_core_healthy(self.config.stale_after_s)
+        return result
+
+    def overall_status(self, components: dict[str, bool]) -> str:
+        """Return healthy, degraded (a non-critical component down) or unhealthy."""
+        if not all(components[name] for name in CRITICAL_COMPONENTS):
+            return "unhealthy"
+        return "healthy" if all(components.values()) else "degraded"

@@ -1,0 +1,265 @@
+"""Request and response models of the HTTP API; they make the OpenAPI schema complete."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorResponse(BaseModel):
+    """Body of every error answer."""
+
+    error: str = Field(description="Machine-readable code, e.g. out_of_limits, unauthorized.")
+    message: str
+    timestamp: float = Field(description="UNIX time in seconds.")
+    detail: list[dict[str, object]] | None = Field(
+        default=None, description="Validation errors, for 422 answers."
+    )
+
+
+class HealthComponents(BaseModel):
+    """Health of each component: true while it works."""
+
+    database: bool
+    rust_bindings: bool = Field(description="The hardware node's Rust core reports OK.")
+    api_server: bool
+    websocket: bool
+    scheduler: bool
+    ros: bool = Field(description="/joint_states and /diagnostics arrive.")
+
+
+class HealthConfig(BaseModel):
+    """The address the server listens on."""
+
+    api_host: str
+    api_port: int
+    debug: bool
+
+
+class HealthResponse(BaseModel):
+    """Overall health: unhealthy when a critical component (ros, api_server) is down."""
+
+    status: Literal["healthy", "degraded", "unhealthy"]
+    timestamp: float
+    components: HealthComponents
+    config: HealthConfig
+
+
+class ComponentDetail(BaseModel):
+    """What the service manager knows about one component."""
+
+    healthy: bool
+    state: Literal["stopped", "starting", "running", "failed"]
+    critical: bool
+    uptime_s: float | None
+    start_duration_s: float | None
+    restarts: int
+    last_error: str | None
+
+
+class StatsModel(BaseModel):
+    """Process statistics."""
+
+    requests_count: int
+    active_connections: int = Field(description="Connected WebSocket clients.")
+    memory_usage: float = Field(description="Resident set size in MiB.")
+    cpu_percent: float
+
+
+class DiagnosticsSummary(BaseModel):
+    """Number of latest diagnostic statuses at each level."""
+
+    ok: int
+    warn: int
+    error: int
+    stale: int
+
+
+class RobotSummary(BaseModel):
+    """How fresh the robot's data is."""
+
+    joint_state_age_s: float | None
+    joint_state_rate_hz: float
+    diagnostics_age_s: float | None
+    diagnostics: DiagnosticsSummary
+
+
+class SystemStatus(BaseModel):
+    """Live state of the bridge and the robot."""
+
+    running: bool
+    uptime: float
+    components: dict[str, bool]
+    component_details: dict[str, ComponentDetail]
+    config: HealthConfig
+    stats: StatsModel
+    robot: RobotSummary
+
+
+class ConfigInfo(BaseModel):
+    """The bridge's settings, without secrets."""
+
+    api_host: str
+    api_port: int
+    debug: bool
+    database_url: str = Field(description="With the password replaced by ***.")
+    cors_origins: list[str]
+    health_check_interval: float
+    web_dist: str
+    data_dir: str
+    max_rate_hz: float
+    token_source: str = Field(description="Where the API token comes from; never the token.")
+
+
+class PythonInfo(BaseModel):
+    """The interpreter running the bridge."""
+
+    version: str
+    implementation: str
+
+
+class PlatformInfo(BaseModel):
+    """The machine running the bridge."""
+
+    system: str
+    release: str
+    machine: str
+    platform: str
+
+
+class RustCoreInfo(BaseModel):
+    """The Rust core as the hardware node reports it on /diagnostics."""
+
+    available: bool
+    version: str | None
+    backend: str | None
+    loop_running: str | None
+
+
+class RosInfo(BaseModel):
+    """The ROS 2 environment."""
+
+    distro: str | None
+    rmw_implementation: str
+    domain_id: int
+    node_name: str
+
+
+class SystemInfo(BaseModel):
+    """Configuration and environment of the bridge."""
+
+    config: ConfigInfo
+    python: PythonInfo
+    platform: PlatformInfo
+    rust_core: RustCoreInfo
+    ros: RosInfo
+
+
+class JointReading(BaseModel):
+    """One joint of a /joint_states message."""
+
+    name: str
+    position: float | None
+    velocity: float | None
+    effort: float | None
+
+
+class JointsResponse(BaseModel):
+    """The latest /joint_states message."""
+
+    stamp: float
+    seq: int
+    age_s: float
+    rate_hz: float
+    joints: list[JointReading]
+
+
+class DiagnosticStatusModel(BaseModel):
+    """One diagnostic status (REP-107 level: 0 OK, 1 WARN, 2 ERROR, 3 STALE)."""
+
+    name: str
+    level: int
+    message: str
+    hardware_id: str
+    values: dict[str, str]
+    age_s: float
+
+
+class DiagnosticsResponse(BaseModel):
+    """The latest status of every name seen on /diagnostics."""
+
+    stamp: float | None
+    age_s: float | None
+    summary: DiagnosticsSummary
+    statuses: list[DiagnosticStatusModel]
+
+
+class EventModel(BaseModel):
+    """One recorded event."""
+
+    id: int
+    time: float
+    level: int
+    source: str
+    kind: str
+    message: str
+    details: dict[str, object]
+
+
+class EventsPage(BaseModel):
+    """One page of events, newest first."""
+
+    items: list[EventModel]
+    total: int
+    limit: int
+    offset: int
+
+
+class TelemetryPointModel(BaseModel):
+    """Aggregates of one joint's position over one window."""
+
+    start: float
+    end: float
+    count: int
+    mean: float
+    min: float
+    max: float
+    last: float
+
+
+class TelemetryResponse(BaseModel):
+    """Downsampled position history by joint."""
+
+    joints: dict[str, list[TelemetryPointModel]]
+
+
+class JointCommand(BaseModel):
+    """Goal positions in rad by URDF joint name."""
+
+    goals: dict[str, float] = Field(examples=[{"right_antenna": 0.5, "left_antenna": -0.5}])
+
+
+class HeadPoseCommand(BaseModel):
+    """Head pose goal relative to neutral, in the body frame (m and rad)."""
+
+    x: float = 0.0
+    y: float = 0.0
+    z: float = 0.0
+    roll: float = 0.0
+    pitch: float = 0.0
+    yaw: float = 0.0
+
+
+class TorqueCommand(BaseModel):
+    """Turn the motors' torque on or off."""
+
+    enabled: bool
+
+
+class CommandResult(BaseModel):
+    """Outcome of a command that passed validation."""
+
+    ok: bool
+    command: str
+    message: str

@@ -1,0 +1,321 @@
+"""Serve the WebSocket protocol of docs/websocket.md.
+
+Every client owns one latest-value slot per channel and one sender task. Publishing a frame
+only replaces slots and sets events, so a stalled client loses frames, holds no backlog and
+never delays the others; frames are serialised once per sample and shared by all clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.websockets import WebSocket, WebSocketState
+
+from reachy_mini_ros.bridge.config import MAX_MESSAGE_BYTES
+from reachy_mini_ros.bridge.metrics import Metrics
+from reachy_mini_ros.logs import get_logger
+
+PROTOCOL_VERSION = 1
+CHANNELS = ("joint_states", "diagnostics", "events")
+DEFAULT_RATE_HZ = 30.0
+# A client that takes more than 2 s to accept one frame (120 frames at 60 Hz) has stalled;
+# it is disconnected so that its socket buffers are released.
+SEND_TIMEOUT_S = 2.0
+# Replies (pong, command_result...) waiting for a slow client; older ones are dropped.
+MAX_PENDING_REPLIES = 64
+# Close code sent to every client when the bridge shuts down ("going away").
+CLOSE_GOING_AWAY = 1001
+
+log = get_logger("reachy_mini.bridge.ws")
+
+
+class Client:
+    """One WebSocket connection: its subscriptions, latest-value slots and sender task."""
+
+    def __init__(self, websocket: WebSocket, hub: WsHub) -> None:
+        self.websocket = websocket
+        self.hub = hub
+        self.rates: dict[str, float] = {}
+        self.slots: dict[str, bytes | None] = {}
+        self.next_due: dict[str, float] = {}
+        self.replies: deque[bytes] = deque(maxlen=MAX_PENDING_REPLIES)
+        self.wake = asyncio.Event()
+        self.timer: asyncio.TimerHandle | None = None
+        self.sender: asyncio.Task[None] | None = None
+        self.closed = False
+
+    def offer(self, channel: str, frame: bytes) -> None:
+        """Replace the channel's slot with frame and wake the sender."""
+        if self.slots.get(channel) is not None:
+            self.hub.metrics.ws_frames_dropped[channel] += 1
+        self.slots[channel] = frame
+        self.wake.set()
+
+    def reply(self, message: dict[str, Any]) -> None:
+        """Queue a reply for the sender."""
+        self.replies.append(orjson.dumps(message))
+        self.wake.set()
+
+    async def _send(self, frame: bytes) -> None:
+        async with asyncio.timeout(SEND_TIMEOUT_S):
+            await self.websocket.send({"type": "websocket.send", "text": frame.decode()})
+
+    async def run_sender(self) -> None:
+        """Send replies and due frames until the connection ends."""
+        loop = asyncio.get_running_loop()
+        metrics = self.hub.metrics
+        while not self.closed:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.replies:
+                await self._send(self.replies.popleft())
+            now = loop.time()
+            earliest: float | None = None
+            for channel, frame in self.slots.items():
+                if frame is None:
+                    continue
+                due = self.next_due.get(channel, 0.0)
+                if now >= due:
+                    self.slots[channel] = None
+                    period = 1.0 / self.rates.get(channel, DEFAULT_RATE_HZ)
+                    # Keep the average rate exact: the next slot is one period after this one,
+                    # or now when this one was late (no burst after a pause).
+                    self.next_due[channel] = max(due + period, now) if due else now + period
+                    await self._send(frame)
+                    metrics.ws_frames_sent[channel] += 1
+                elif earliest is None or due < earliest:
+                    earliest = due
+            if earliest is not None:
+                if self.timer is not None:
+                    self.timer.cancel()
+                self.timer = loop.call_at(earliest, self._timer_fired)
+
+    def _timer_fired(self) -> None:
+        self.timer = None
+        self.wake.set()
+
+    def stop(self) -> None:
+        """Stop the sender task."""
+        self.closed = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.sender is not None:
+            self.sender.cancel()
+
+
+class WsHub:
+    """All WebSocket clients, and the latest frame of every channel."""
+
+    def __init__(self, metrics: Metrics, max_rate_hz: float) -> None:
+        self.metrics = metrics
+        self.max_rate_hz = max_rate_hz
+        self.clients: set[Client] = set()
+        self.latest: dict[str, bytes] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.accepting = False
+
+    def start(self) -> None:
+        """Accept clients and receive frames from other threads."""
+        self.loop = asyncio.get_running_loop()
+        self.accepting = True
+
+    @property
+    def running(self) -> bool:
+        """Return True while clients are accepted."""
+        return self.accepting and self.loop is not None and not self.loop.is_closed()
+
+    def publish(self, channel: str, frame: bytes) -> None:
+        """Offer frame to every client subscribed to channel (asyncio thread only)."""
+        if channel != "events":
+            self.latest[channel] = frame
+        for client in self.clients:
+            if channel in client.rates:
+                client.offer(channel, frame)
+
+    def publish_threadsafe(self, channel: str, frame: bytes) -> None:
+        """Offer frame from another thread; a no-op while no client is connected."""
+        loop = self.loop
+        if loop is None:
+            return
+        if not self.clients:
+            self.latest[channel] = frame
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
+            loop.call_soon_threadsafe(self.publish, channel, frame)
+
+    async def close_all(self, code: int = CLOSE_GOING_AWAY) -> None:
+        """Refuse new clients and close every connection with code."""
+        self.accepting = False
+        clients = list(self.clients)
+        for client in clients:
+            client.stop()
+        for client in clients:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await client.websocket.close(code=code, reason="server shutting down")
+
+    def hello(self) -> dict[str, Any]:
+        """Return the hello message."""
+        return {
+            "type": "hello",
+            "protocol": PROTOCOL_VERSION,
+            "server": "reachy_mini",
+            "channels": list(CHANNELS),
+            "max_rate_hz": self.max_rate_hz,
+        }
+
+    def parse_subscription(self, message: dict[str, Any]) -> dict[str, float]:
+        """Return {channel: rate} asked for by a subscribe message; raise ValueError if bad."""
+        default = message.get("rate_hz", DEFAULT_RATE_HZ)
+        channels = message.get("channels")
+        if isinstance(channels, list):
+            wanted = {name: default for name in channels}
+        elif isinstance(channels, dict):
+            wanted = dict(channels)
+        else:
+            raise ValueError("'channels' must be a list of names or an object {name: rate_hz}")
+        result: dict[str, float] = {}
+        for name, rate in wanted.items():
+            if name not in CHANNELS:
+                raise ValueError(f"unknown channel '{name}' (known: {', '.join(CHANNELS)})")
+            if isinstance(rate, bool) or not isinstance(rate, int | float):
+                raise ValueError(f"rate for '{name}' must be a number")
+            if not math.isfinite(rate) or rate <= 0:
+                raise ValueError(f"rate for '{name}' must be positive")
+            result[name] = min(float(rate), self.max_rate_hz)
+        return result
+
+    async def serve(
+        self,
+        websocket: WebSocket,
+        run_command: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
+    ) -> None:
+        """Run one accepted connection until it ends."""
+        client = Client(websocket, self)
+        self.clients.add(client)
+        client.sender = asyncio.create_task(client.run_sender())
+        client.reply(self.hello())
+        commands: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                received = await self._receive(websocket, client)
+                if received is None:
+                    break
+                message = self._parse(received, client)
+                if message is None:
+                    continue
+                kind = message.get("type")
+                if kind == "ping":
+                    client.reply({"type": "pong", "id": message.get("id")})
+                elif kind == "subscribe":
+                    self._subscribe(client, message)
+                elif kind == "unsubscribe":
+                    self._unsubscribe(client, message)
+                elif kind == "command":
+                    task = asyncio.create_task(self._command(client, message, run_command))
+                    commands.add(task)
+                    task.add_done_callback(commands.discard)
+                else:
+                    client.reply(
+                        {"type": "error", "error": "unknown_type", "message": f"type {kind!r}"}
+                    )
+                if client.sender.done():
+                    break
+        finally:
+            self.clients.discard(client)
+            client.stop()
+            for task in commands:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await client.sender
+            if websocket.application_state != WebSocketState.DISCONNECTED:
+                with contextlib.suppress(Exception):
+                    await websocket.close()
+
+    async def _receive(self, websocket: WebSocket, client: Client) -> str | bytes | None:
+        """Return the next message, or None when the connection or the sender ended."""
+        receive = asyncio.ensure_future(websocket.receive())
+        assert client.sender is not None
+        done, _ = await asyncio.wait({receive, client.sender}, return_when=asyncio.FIRST_COMPLETED)
+        if receive not in done:
+            receive.cancel()
+            error = client.sender.exception() if not client.sender.cancelled() else None
+            if isinstance(error, TimeoutError):
+                log.warning("ws_client_stalled", timeout_s=SEND_TIMEOUT_S)
+            return None
+        event = receive.result()
+        if event["type"] == "websocket.disconnect":
+            return None
+        text = event.get("text")
+        return text if text is not None else event.get("bytes") or b""
+
+    def _parse(self, received: str | bytes, client: Client) -> dict[str, Any] | None:
+        size = len(received.encode() if isinstance(received, str) else received)
+        if size > MAX_MESSAGE_BYTES:
+            client.reply(
+                {
+                    "type": "error",
+                    "error": "message_too_large",
+                    "message": f"{size} bytes is over the {MAX_MESSAGE_BYTES} byte limit",
+                }
+            )
+            return None
+        try:
+            message = orjson.loads(received)
+        except orjson.JSONDecodeError as exc:
+            client.reply({"type": "error", "error": "invalid_json", "message": str(exc)})
+            return None
+        if not isinstance(message, dict):
+            client.reply(
+                {"type": "error", "error": "invalid_message", "message": "expected an object"}
+            )
+            return None
+        return message
+
+    def _subscribe(self, client: Client, message: dict[str, Any]) -> None:
+        try:
+            wanted = self.parse_subscription(message)
+        except ValueError as exc:
+            client.reply({"type": "error", "error": "invalid_subscription", "message": str(exc)})
+            return
+        for name, rate in wanted.items():
+            new = name not in client.rates
+            client.rates[name] = rate
+            client.next_due.pop(name, None)
+            latest = self.latest.get(name)
+            if new and latest is not None:
+                client.slots[name] = latest
+        client.reply({"type": "subscribed", "channels": dict(client.rates)})
+
+    def _unsubscribe(self, client: Client, message: dict[str, Any]) -> None:
+        channels = message.get("channels")
+        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+            client.reply(
+                {
+                    "type": "error",
+                    "error": "invalid_subscription",
+                    "message": "'channels' must be a list of names",
+                }
+            )
+            return
+        for name in channels:
+            client.rates.pop(name, None)
+            client.slots.pop(name, None)
+            client.next_due.pop(name, None)
+        client.reply({"type": "subscribed", "channels": dict(client.rates)})
+
+    async def _command(
+        self,
+        client: Client,
+        message: dict[str, Any],
+        run_command: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
+    ) -> None:
+        result = await run_command(message)
+        client.reply({"type": "command_result", "id": message.get("id"), **result})

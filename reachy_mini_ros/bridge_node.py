@@ -1,0 +1,304 @@
+"""Serve the robot on HTTP and WebSocket: the ROS 2 node behind the dashboard.
+
+rclpy spins in its own thread and writes the latest joint states and diagnostics into the
+Bridge; uvicorn serves the FastAPI app in the main thread. Commands go back over DDS to the
+hardware node after the joint limits have been checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import rclpy
+import uvicorn
+from diagnostic_msgs.msg import DiagnosticArray, KeyValue
+from diagnostic_msgs.msg import DiagnosticStatus as DiagnosticStatusMsg
+from geometry_msgs.msg import PoseStamped
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.signals import SignalHandlerOptions
+from sensor_msgs.msg import JointState
+from std_srvs.srv import SetBool
+
+from reachy_mini_ros.bridge.app import create_app
+from reachy_mini_ros.bridge.config import BridgeConfig, resolve_data_dir
+from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
+from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
+from reachy_mini_ros.bridge.state import HARDWARE_ID, DiagnosticStatus
+from reachy_mini_ros.logs import configure_logging, get_logger
+
+log = get_logger("reachy_mini.bridge_node")
+
+# Waiting for the torque service longer than this answers 503: the hardware node is not up.
+SERVICE_WAIT_S = 2.0
+# A WebSocket message may be up to 1 MiB on the wire so that the app can answer an oversized
+# one (over 64 KiB) with an error instead of uvicorn closing the connection.
+WS_MAX_WIRE_BYTES = 1024 * 1024
+
+
+def quaternion_from_rpy(
+    roll: float, pitch: float, yaw: float
+) -> tuple[float, float, float, float]:
+    """Return (x, y, z, w) of the rotation yaw about z, then pitch about y, then roll about x."""
+    cr, sr = math.cos(roll / 2), math.sin(roll / 2)
+    cp, sp = math.cos(pitch / 2), math.sin(pitch / 2)
+    cy, sy = math.cos(yaw / 2), math.sin(yaw / 2)
+    return (
+        sr * cp * cy - cr * sp * sy,
+        cr * sp * cy + sr * cp * sy,
+        cr * cp * sy - sr * sp * cy,
+        cr * cp * cy + sr * sp * sy,
+    )
+
+
+class BridgeNode(Node):
+    """Subscribe to the robot's state, forward commands and publish the bridge's diagnostics."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("bridge_node", **kwargs)
+        self.declare_parameter("api_host", "127.0.0.1")
+        self.declare_parameter("api_port", 8000)
+        self.declare_parameter("debug", False)
+        self.declare_parameter("database_url", "")
+        self.declare_parameter("api_token", "")
+        self.declare_parameter("cors_origins", [""])
+        self.declare_parameter("health_check_interval", 30.0)
+        self.declare_parameter("web_dist", "")
+        self.declare_parameter("max_rate_hz", 200.0)
+        self.bridge: Bridge | None = None
+        self.node_name = self.get_fully_qualified_name()
+        self._joint_pub = self.create_publisher(JointState, "/reachy_mini/joint_commands", 10)
+        self._pose_pub = self.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
+        self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._torque: Any = self.create_client(SetBool, "/reachy_mini/enable_torque")
+        self._subscriptions: list[Any] = []
+        self.reset_subscriptions()
+        # The bridge's own diagnostics, at 1 Hz like diagnostic_updater.
+        self.create_timer(1.0, self._publish_diagnostics)
+
+    def bridge_config(self) -> BridgeConfig:
+        """Return the settings from the node's parameters."""
+
+        def value(name: str) -> Any:
+            return self.get_parameter(name).value
+
+        origins = [o for o in (value("cors_origins") or []) if o]
+        return BridgeConfig(
+            api_host=str(value("api_host")),
+            api_port=int(value("api_port")),
+            debug=bool(value("debug")),
+            database_url=str(value("database_url")),
+            api_token=str(value("api_token")),
+            cors_origins=origins,
+            health_check_interval=float(value("health_check_interval")),
+            web_dist=str(value("web_dist")),
+            max_rate_hz=float(value("max_rate_hz")),
+            data_dir=resolve_data_dir(),
+        )
+
+    def reset_subscriptions(self) -> None:
+        """(Re)create the subscriptions to /joint_states and /diagnostics."""
+        for sub in self._subscriptions:
+            self.destroy_subscription(sub)
+        # Best effort takes the freshest sample; it matches both reliable and best-effort
+        # publishers. 10 messages is 50 ms at 200 Hz.
+        sensor_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT)
+        self._subscriptions = [
+            self.create_subscription(JointState, "/joint_states", self._on_joints, sensor_qos),
+            self.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 50),
+        ]
+
+    def _on_joints(self, msg: JointState) -> None:
+        if self.bridge is None:
+            return
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        self.bridge.on_joint_state(stamp, list(msg.name), msg.position, msg.velocity, msg.effort)
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        if self.bridge is None:
+            return
+        now = time.time()
+        statuses = [
+            DiagnosticStatus(
+                name=s.name,
+                level=int.from_bytes(s.level, "little")
+                if isinstance(s.level, bytes)
+                else int(s.level),
+                message=s.message,
+                hardware_id=s.hardware_id,
+                values={kv.key: kv.value for kv in s.values},
+                received=now,
+            )
+            for s in msg.status
+            if not s.name.startswith("bridge_node:")
+        ]
+        if statuses:
+            stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+            self.bridge.on_diagnostics(stamp or now, statuses)
+
+    def _publish_diagnostics(self) -> None:
+        bridge = self.bridge
+        if bridge is None:
+            return
+        msg = DiagnosticArray()
+        msg.header.stamp = self.get_clock().now().to_msg()
+        healthy = bridge.services.healthy()
+        for name, status in bridge.services.status.items():
+            ok = healthy.get(name, False)
+            level = (
+                DiagnosticStatusMsg.OK
+                if ok
+                else (DiagnosticStatusMsg.ERROR if status.critical else DiagnosticStatusMsg.WARN)
+            )
+            uptime = status.uptime_s
+            msg.status.append(
+                DiagnosticStatusMsg(
+                    level=level,
+                    name=f"bridge_node: {name}",
+                    message="running" if ok else (status.last_error or status.state),
+                    hardware_id=HARDWARE_ID,
+                    values=[
+                        KeyValue(key="state", value=status.state),
+                        KeyValue(key="restarts", value=str(status.restarts)),
+                        KeyValue(
+                            key="uptime_s", value=f"{uptime:.1f}" if uptime is not None else ""
+                        ),
+                    ],
+                )
+            )
+        self._diag_pub.publish(msg)
+
+    def publish_joint_goals(self, goals: dict[str, float]) -> None:
+        """Publish goal positions on /reachy_mini/joint_commands."""
+        msg = JointState()
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.name = list(goals)
+        msg.position = [float(v) for v in goals.values()]
+        self._joint_pub.publish(msg)
+
+    def publish_head_pose(
+        self, x: float, y: float, z: float, roll: float, pitch: float, yaw: float
+    ) -> None:
+        """Publish a head pose goal on /reachy_mini/head_pose_command (frame body)."""
+        msg = PoseStamped()
+        msg.header.stamp = self.get_clock().now().to_msg()
+        msg.header.frame_id = "body"
+        msg.pose.position.x, msg.pose.position.y, msg.pose.position.z = x, y, z
+        q = msg.pose.orientation
+        q.x, q.y, q.z, q.w = quaternion_from_rpy(roll, pitch, yaw)
+        self._pose_pub.publish(msg)
+
+    async def set_torque(self, enabled: bool) -> tuple[bool, str]:
+        """Call /reachy_mini/enable_torque; raise ServiceUnavailableError if it is absent."""
+        ready = await asyncio.to_thread(self._torque.wait_for_service, SERVICE_WAIT_S)
+        if not ready:
+            raise ServiceUnavailableError(
+                f"/reachy_mini/enable_torque is not available (waited {SERVICE_WAIT_S} s)"
+            )
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Any] = loop.create_future()
+
+        def done(future: Any) -> None:
+            def settle() -> None:
+                if answer.done():
+                    return
+                exc = future.exception()
+                if exc is not None:
+                    answer.set_exception(exc)
+                else:
+                    answer.set_result(future.result())
+
+            loop.call_soon_threadsafe(settle)
+
+        self._torque.call_async(SetBool.Request(data=enabled)).add_done_callback(done)
+        response = await answer
+        return bool(response.success), str(response.message)
+
+
+class BridgeServer(uvicorn.Server):
+    """uvicorn's server, closing WebSocket clients with 1001 before it drops connections."""
+
+    def __init__(self, config: uvicorn.Config, bridge: Bridge) -> None:
+        super().__init__(config)
+        self.bridge = bridge
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        """Say goodbye to WebSocket clients, then shut down as usual."""
+        with contextlib.suppress(Exception):
+            await self.bridge.hub.close_all()
+        await super().shutdown(sockets)
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run the bridge until Ctrl-C or SIGTERM."""
+    # uvicorn handles SIGINT/SIGTERM in the main thread; rclpy must not take them.
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    node = BridgeNode()
+    config = node.bridge_config()
+    log_file = configure_logging(config.data_dir / "logs", debug=config.debug)
+    try:
+        token = resolve_token(config)
+    except InsecureBindError as exc:
+        log.error("refusing_to_start", reason=str(exc))
+        print(f"bridge_node: {exc}", file=sys.stderr)
+        node.destroy_node()
+        rclpy.try_shutdown()
+        sys.exit(2)
+    if token.origin == "generated":
+        print(f"bridge_node: generated an API token in {token.path}", flush=True)
+    bridge = Bridge(config, token=token, ros=node)
+    node.bridge = bridge
+    app = create_app(bridge)
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    spinner = threading.Thread(target=_spin, args=(executor,), name="rclpy", daemon=True)
+    spinner.start()
+    server = BridgeServer(
+        uvicorn.Config(
+            app,
+            host=config.api_host,
+            port=config.api_port,
+            log_config=None,
+            access_log=False,
+            ws_max_size=WS_MAX_WIRE_BYTES,
+            timeout_graceful_shutdown=5,
+            server_header=False,
+        ),
+        bridge,
+    )
+    bridge.server = server
+    log.info(
+        "bridge_starting",
+        host=config.api_host,
+        port=config.api_port,
+        token_source=token.origin,
+        token_file=str(token.path) if token.path else None,
+        log_file=str(log_file) if log_file else None,
+        data_dir=str(Path(config.data_dir)),
+    )
+    try:
+        server.run()
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+        spinner.join(2.0)
+    if not server.started:
+        sys.exit(1)
+
+
+def _spin(executor: SingleThreadedExecutor) -> None:
+    with contextlib.suppress(ExternalShutdownException, KeyboardInterrupt):
+        executor.spin()
+
+
+if __name__ == "__main__":
+    main()

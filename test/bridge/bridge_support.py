@@ -1,0 +1,171 @@
+"""Run a bridge_node process and a stand-in hardware publisher for the bridge tests."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from support import Process, RosClient, free_port, start_process, wait_for
+
+MOTOR_JOINTS = [
+    "yaw_body",
+    *(f"stewart_{i}" for i in range(1, 7)),
+    "right_antenna",
+    "left_antenna",
+]
+HEAD_JOINTS = ["head_x", "head_y", "head_z", "head_roll", "head_pitch", "head_yaw"]
+
+
+@dataclass
+class Bridge:
+    """A running bridge_node process."""
+
+    process: Process
+    base_url: str
+    ws_url: str
+    token: str
+    data_dir: Path
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        """GET path."""
+        return httpx.get(self.base_url + path, timeout=10.0, **kwargs)
+
+    def post(self, path: str, json: Any, token: str | None = None) -> httpx.Response:
+        """POST json to path with the bridge's token unless another is given."""
+        headers = {"Authorization": f"Bearer {token if token is not None else self.token}"}
+        return httpx.post(self.base_url + path, json=json, headers=headers, timeout=10.0)
+
+
+def bridge_env(data_dir: Path, token: str | None, **extra: str) -> dict[str, str]:
+    """Return the environment of a bridge process."""
+    env = {
+        "REACHY_MINI_DATA_DIR": str(data_dir),
+        "AMENT_PREFIX_PATH": os.environ.get("AMENT_PREFIX_PATH", sys.prefix),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+    if token is not None:
+        env["REACHY_MINI_TOKEN"] = token
+    return env
+
+
+def bridge_command(port: int, *params: str) -> list[str]:
+    """Return the command line of a bridge_node on port, with extra `name:=value` params."""
+    args = [sys.executable, "-m", "reachy_mini_ros.bridge_node", "--ros-args"]
+    for param in (f"api_port:={port}", *params):
+        args += ["-p", param]
+    return args
+
+
+@contextlib.contextmanager
+def running_bridge(
+    tmp: Path,
+    *params: str,
+    env: dict[str, str] | None = None,
+    token: str | None = "bridge-test-token",
+    name: str = "bridge",
+) -> Iterator[Bridge]:
+    """Start bridge_node and wait until it answers /api/health."""
+    port = free_port()
+    data_dir = tmp / "data"
+    process = start_process(
+        name,
+        bridge_command(port, *params),
+        tmp / "logs",
+        bridge_env(data_dir, token, **(env or {})),
+    )
+    base = f"http://127.0.0.1:{port}"
+    bridge = Bridge(process, base, f"ws://127.0.0.1:{port}/ws", token or "", data_dir)
+    try:
+        wait_for(
+            lambda: process.alive() and httpx.get(base + "/api/health", timeout=2.0),
+            60.0,
+            f"the bridge to answer\n{process.log()[-3000:]}",
+        )
+        yield bridge
+    finally:
+        process.stop()
+
+
+class FakeHardware:
+    """Publish /joint_states and /diagnostics like the hardware node, from the test process."""
+
+    def __init__(self, ros: RosClient, rate_hz: float = 100.0) -> None:
+        from diagnostic_msgs.msg import DiagnosticArray
+        from sensor_msgs.msg import JointState
+
+        self.ros = ros
+        self.rate_hz = rate_hz
+        self.joint_pub = ros.node.create_publisher(JointState, "/joint_states", 10)
+        self.diag_pub = ros.node.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.motor_level = 0
+        self.publish_diagnostics = True
+        self.published = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _joint_state(self, t: float) -> Any:
+        from sensor_msgs.msg import JointState
+
+        msg = JointState()
+        msg.header.stamp.sec = int(t)
+        msg.header.stamp.nanosec = int((t % 1.0) * 1e9)
+        msg.name = MOTOR_JOINTS + HEAD_JOINTS
+        msg.position = [0.1 * math.sin(t + i) for i in range(len(msg.name))]
+        msg.velocity = [0.0] * len(msg.name)
+        msg.effort = [0.0] * len(msg.name)
+        return msg
+
+    def _diagnostics(self) -> Any:
+        from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+        msg = DiagnosticArray()
+        msg.header.stamp = self.ros.node.get_clock().now().to_msg()
+        core = DiagnosticStatus(
+            level=DiagnosticStatus.OK,
+            name="hardware_node: Rust core",
+            message="loop running",
+            hardware_id="reachy_mini",
+            values=[
+                KeyValue(key="version", value="0.1.0"),
+                KeyValue(key="backend", value="sim"),
+                KeyValue(key="loop_running", value="true"),
+            ],
+        )
+        motor = DiagnosticStatus(
+            level=bytes([self.motor_level]),
+            name="hardware_node: Motor right_antenna",
+            message="ok" if self.motor_level == 0 else "overheating",
+            hardware_id="reachy_mini",
+            values=[KeyValue(key="temperature", value="41")],
+        )
+        msg.status = [core, motor]
+        return msg
+
+    def _run(self) -> None:
+        period = 1.0 / self.rate_hz
+        next_diag = 0.0
+        while not self._stop.is_set():
+            now = time.time()
+            with contextlib.suppress(Exception):
+                self.joint_pub.publish(self._joint_state(now))
+                self.published += 1
+                if self.publish_diagnostics and now >= next_diag:
+                    self.diag_pub.publish(self._diagnostics())
+                    next_diag = now + 1.0
+            time.sleep(period)
+
+    def close(self) -> None:
+        """Stop publishing."""
+        self._stop.set()
+        self._thread.join(2.0)
