@@ -86,12 +86,9 @@ def test_event_without_time_gets_the_current_time(database: Database) -> None:
 
 
 def test_details_that_are_not_json_are_stored_as_text(database: Database) -> None:
+    odd: dict[Any, object] = {"nan": float("nan"), "path": Path("/tmp"), 3: (1, 2)}
     database.record_event(
-        level=1,
-        source="bridge",
-        kind="system",
-        message="odd details",
-        details={"nan": float("nan"), "path": Path("/tmp"), 3: (1, 2)},
+        level=1, source="bridge", kind="system", message="odd details", details=odd
     )
     assert database.flush(10.0)
     (event,), _ = database.query_events()

@@ -50,7 +50,7 @@ def test_restart_keeps_rows_and_schema(database_url: str) -> None:
         db = Database(database_url, flush_interval_s=0.05)
         db.start()
         try:
-            wait_for(lambda db=db: db.healthy, 30.0, f"the database ({db.last_error})")
+            wait_for(db.check, 30.0, f"the database ({db.last_error})")
             db.record_event(level=0, source="bridge", kind="system", message=f"start {run}")
             assert db.flush(10.0)
             page, total = db.query_events(kind="system")
