@@ -95,7 +95,10 @@ def inverse_kinematics(pose: HeadPose) -> list[float]:
     """Return the six Stewart motor angles (stewart_1..6) for pose; KinematicsError if none."""
 
 def forward_kinematics(angles: Sequence[float], body_yaw: float = 0.0) -> HeadPose:
-    """Return the head pose of six Stewart motor angles; KinematicsError if it does not converge."""
+    """Return the head pose of six Stewart motor angles.
+
+    Raises KinematicsError if the numerical solution does not converge.
+    """
 
 class SimBus:
     """A simulated Dynamixel bus with the nine Reachy Mini motors.

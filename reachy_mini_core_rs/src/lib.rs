@@ -1,0 +1,12 @@
+//! Hardware core of Reachy Mini: Dynamixel Protocol 2.0, buses, control loop, kinematics.
+
+pub mod bus;
+pub mod control_loop;
+pub mod error;
+pub mod joints;
+pub mod protocol;
+#[cfg(feature = "python")]
+mod python;
+pub mod timing;
+
+pub use error::{Error, Result};

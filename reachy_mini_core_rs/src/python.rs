@@ -1,0 +1,577 @@
+//! The Python module `reachy_mini_core_rs._core`: every PyO3 type lives here.
+//!
+//! Errors of the core are turned into Python exceptions once, in `to_py`. Every call that may
+//! wait (bus I/O, a lock, a snapshot) runs with the GIL released.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
+
+use crate::bus::sim;
+use crate::control_loop::{self, Backend, LoopConfig};
+use crate::error::Error;
+use crate::joints;
+use crate::protocol;
+
+/// The exception classes, built once when the module is imported.
+struct Exceptions {
+    core: Py<PyType>,
+    protocol: Py<PyType>,
+    crc: Py<PyType>,
+    length: Py<PyType>,
+    header: Py<PyType>,
+    bus: Py<PyType>,
+    limit: Py<PyType>,
+    kinematics: Py<PyType>,
+}
+
+static EXCEPTIONS: PyOnceLock<Exceptions> = PyOnceLock::new();
+
+fn new_exception(
+    py: Python<'_>,
+    name: &str,
+    bases: Vec<Bound<'_, PyAny>>,
+    doc: &str,
+) -> PyResult<Py<PyType>> {
+    let namespace = PyDict::new(py);
+    namespace.set_item("__doc__", doc)?;
+    namespace.set_item("__module__", "reachy_mini_core_rs._core")?;
+    let bases = PyTuple::new(py, bases)?;
+    let class = py.get_type::<PyType>().call1((name, bases, namespace))?;
+    Ok(class.cast_into::<PyType>()?.unbind())
+}
+
+fn exceptions(py: Python<'_>) -> PyResult<&'static Exceptions> {
+    EXCEPTIONS.get_or_try_init(py, || {
+        let exception = py.get_type::<PyException>().into_any();
+        let value_error = py.get_type::<PyValueError>().into_any();
+        let core = new_exception(
+            py,
+            "CoreError",
+            vec![exception],
+            "Base class of every error raised by the core.",
+        )?;
+        let protocol = new_exception(
+            py,
+            "ProtocolError",
+            vec![core.bind(py).clone().into_any()],
+            "A packet that is not valid Dynamixel Protocol 2.0.",
+        )?;
+        let sub = |name: &str, base: &Py<PyType>, doc: &str| {
+            new_exception(py, name, vec![base.bind(py).clone().into_any()], doc)
+        };
+        let crc = sub("CrcError", &protocol, "The packet's CRC does not match its bytes.")?;
+        let length = sub(
+            "LengthError",
+            &protocol,
+            "The packet's LEN field does not match its size, or the packet is too short.",
+        )?;
+        let header = sub("HeaderError", &protocol, "The packet does not start with FF FF FD 00.")?;
+        let bus =
+            sub("BusError", &core, "The bus could not be opened, timed out, or is disconnected.")?;
+        let limit = new_exception(
+            py,
+            "LimitError",
+            vec![core.bind(py).clone().into_any(), value_error.clone()],
+            "A goal names an unknown joint, is not finite, or is outside the joint limits.",
+        )?;
+        let kinematics = new_exception(
+            py,
+            "KinematicsError",
+            vec![core.bind(py).clone().into_any(), value_error],
+            "A head pose is not finite or not reachable.",
+        )?;
+        Ok(Exceptions { core, protocol, crc, length, header, bus, limit, kinematics })
+    })
+}
+
+/// The one place where core errors become Python exceptions.
+fn to_py(py: Python<'_>, error: Error) -> PyErr {
+    let Ok(exc) = exceptions(py) else {
+        return PyException::new_err(error.to_string());
+    };
+    let class = match &error {
+        Error::Checksum { .. } => &exc.crc,
+        Error::Length(_) => &exc.length,
+        Error::Header => &exc.header,
+        Error::Malformed(_) => &exc.protocol,
+        Error::Timeout { .. } | Error::IncorrectId { .. } | Error::Status { .. } | Error::Io(_) => {
+            &exc.bus
+        }
+        Error::Limit(_) => &exc.limit,
+        Error::Kinematics(_) => &exc.kinematics,
+    };
+    let _ = &exc.core;
+    PyErr::from_type(class.bind(py).clone(), error.to_string())
+}
+
+trait IntoPy<T> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for crate::error::Result<T> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_py(py, e))
+    }
+}
+
+fn motor_id(py: Python<'_>, id: i64) -> PyResult<u8> {
+    u8::try_from(id).map_err(|_| to_py(py, Error::Limit(format!("no motor with id {id}"))))
+}
+
+/// Return the Protocol 2.0 CRC-16 (poly 0x8005, init 0) of data.
+#[pyfunction]
+fn crc16(data: &[u8]) -> u16 {
+    protocol::crc16(data)
+}
+
+/// Return a complete instruction packet: header, id, length, stuffed params and CRC.
+#[pyfunction]
+#[pyo3(signature = (id, instruction, params))]
+fn encode_instruction<'py>(
+    py: Python<'py>,
+    id: u8,
+    instruction: u8,
+    params: &[u8],
+) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, &protocol::encode_packet(id, instruction, params))
+}
+
+/// A decoded status packet.
+#[pyclass(frozen, module = "reachy_mini_core_rs._core")]
+struct StatusPacket {
+    inner: protocol::StatusPacket,
+}
+
+#[pymethods]
+impl StatusPacket {
+    #[getter]
+    fn id(&self) -> u8 {
+        self.inner.id
+    }
+    /// Error number (bits 0-6 of the ERR byte).
+    #[getter]
+    fn error(&self) -> u8 {
+        self.inner.error
+    }
+    /// Alert flag (bit 7 of the ERR byte): read Hardware Error Status for the cause.
+    #[getter]
+    fn alert(&self) -> bool {
+        self.inner.alert
+    }
+    /// Parameters, with byte stuffing removed.
+    #[getter]
+    fn params<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.params)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "StatusPacket(id={}, error={}, alert={}, params={:02X?})",
+            self.inner.id, self.inner.error, self.inner.alert, self.inner.params
+        )
+    }
+}
+
+/// Decode one status packet; raise CrcError, LengthError or HeaderError when it is bad.
+#[pyfunction]
+fn decode_status(py: Python<'_>, packet: &[u8]) -> PyResult<StatusPacket> {
+    protocol::decode_status(packet).py_err(py).map(|inner| StatusPacket { inner })
+}
+
+/// A simulated Dynamixel bus with the nine Reachy Mini motors.
+#[pyclass(frozen, module = "reachy_mini_core_rs._core")]
+struct SimBus {
+    inner: sim::SimBus,
+}
+
+#[pymethods]
+impl SimBus {
+    #[new]
+    #[pyo3(signature = (baudrate = 1_000_000))]
+    fn new(baudrate: u32) -> Self {
+        SimBus { inner: sim::SimBus::new(baudrate) }
+    }
+    #[getter]
+    fn baudrate(&self) -> u32 {
+        self.inner.baudrate()
+    }
+    /// Make a motor stop (or resume) answering.
+    fn set_unresponsive(&self, py: Python<'_>, motor_id: i64, unresponsive: bool) -> PyResult<()> {
+        let id = self::motor_id(py, motor_id)?;
+        py.detach(|| self.inner.set_unresponsive(id, unresponsive)).py_err(py)
+    }
+    /// Corrupt the CRC of replies from one motor, or from all when motor_id is None.
+    #[pyo3(signature = (motor_id, corrupt))]
+    fn set_crc_corruption(
+        &self,
+        py: Python<'_>,
+        motor_id: Option<i64>,
+        corrupt: bool,
+    ) -> PyResult<()> {
+        let id = motor_id.map(|m| self::motor_id(py, m)).transpose()?;
+        py.detach(|| self.inner.set_crc_corruption(id, corrupt)).py_err(py)
+    }
+    /// Set Hardware Error Status bits; torque is cleared until the motor is rebooted.
+    fn inject_hardware_error(&self, py: Python<'_>, motor_id: i64, bits: u8) -> PyResult<()> {
+        let id = self::motor_id(py, motor_id)?;
+        py.detach(|| self.inner.inject_hardware_error(id, bits)).py_err(py)
+    }
+    /// Unplug the bus (every transfer fails as a lost port) or plug it back.
+    fn set_unplugged(&self, py: Python<'_>, unplugged: bool) {
+        py.detach(|| self.inner.set_unplugged(unplugged))
+    }
+    /// Delay every reply by this much on top of its wire time.
+    fn set_reply_delay(&self, py: Python<'_>, seconds: f64) -> PyResult<()> {
+        let delay = Duration::try_from_secs_f64(seconds).map_err(|_| {
+            PyValueError::new_err("reply delay must be a finite, non-negative number")
+        })?;
+        py.detach(|| self.inner.set_reply_delay(delay));
+        Ok(())
+    }
+    /// Return the internal state of one motor (position, goal, torque, temperature...).
+    fn motor<'py>(&self, py: Python<'py>, motor_id: i64) -> PyResult<Bound<'py, PyDict>> {
+        let id = self::motor_id(py, motor_id)?;
+        let m = py.detach(|| self.inner.motor(id)).py_err(py)?;
+        let d = PyDict::new(py);
+        d.set_item("id", m.id)?;
+        d.set_item("model", m.model)?;
+        d.set_item("position", m.position)?;
+        d.set_item("velocity", m.velocity)?;
+        d.set_item("goal", m.goal)?;
+        d.set_item("current", m.current_ma)?;
+        d.set_item("torque_enabled", m.torque_enabled)?;
+        d.set_item("temperature", m.temperature)?;
+        d.set_item("voltage", m.voltage)?;
+        d.set_item("hardware_error", m.hardware_error)?;
+        d.set_item("shutdown", m.shutdown)?;
+        d.set_item("watchdog", m.watchdog)?;
+        d.set_item("goal_current", m.goal_current)?;
+        d.set_item("goal_velocity", m.goal_velocity)?;
+        d.set_item("unresponsive", m.unresponsive)?;
+        d.set_item("crc_corruption", m.corrupt_crc)?;
+        Ok(d)
+    }
+}
+
+/// One immutable reading of the robot, published by the control loop.
+#[pyclass(frozen, module = "reachy_mini_core_rs._core")]
+struct Snapshot {
+    inner: Arc<control_loop::Snapshot>,
+    bus_state: &'static str,
+}
+
+#[pymethods]
+impl Snapshot {
+    /// Sequence number, +1 per cycle that read positions.
+    #[getter]
+    fn seq(&self) -> u64 {
+        self.inner.seq
+    }
+    /// Wall-clock time (s) at which the positions were read.
+    #[getter]
+    fn read_time(&self) -> f64 {
+        self.inner.read_time
+    }
+    #[getter]
+    fn names(&self) -> Vec<&'static str> {
+        joints::JOINT_NAMES.to_vec()
+    }
+    #[getter]
+    fn ids(&self) -> Vec<u16> {
+        joints::MOTOR_IDS.iter().map(|&id| id as u16).collect()
+    }
+    #[getter]
+    fn position(&self) -> Vec<f64> {
+        self.inner.position.to_vec()
+    }
+    #[getter]
+    fn velocity(&self) -> Vec<f64> {
+        self.inner.velocity.to_vec()
+    }
+    /// Wall-clock time of the last velocity read; 0.0 before the first.
+    #[getter]
+    fn velocity_time(&self) -> f64 {
+        self.inner.velocity_time
+    }
+    /// Present current in mA.
+    #[getter]
+    fn current(&self) -> Vec<f64> {
+        self.inner.current.to_vec()
+    }
+    #[getter]
+    fn current_time(&self) -> f64 {
+        self.inner.current_time
+    }
+    /// Last goal written to each motor.
+    #[getter]
+    fn goal(&self) -> Vec<f64> {
+        self.inner.goal.to_vec()
+    }
+    #[getter]
+    fn temperature(&self) -> Vec<f64> {
+        self.inner.temperature.to_vec()
+    }
+    #[getter]
+    fn voltage(&self) -> Vec<f64> {
+        self.inner.voltage.to_vec()
+    }
+    /// Hardware Error Status byte of each motor.
+    #[getter]
+    fn hardware_error(&self) -> Vec<u16> {
+        self.inner.hardware_error.iter().map(|&e| e as u16).collect()
+    }
+    #[getter]
+    fn torque_enabled(&self) -> Vec<bool> {
+        self.inner.torque_enabled.to_vec()
+    }
+    /// Wall-clock time of the last temperature/voltage/error read; 0.0 before the first.
+    #[getter]
+    fn status_time(&self) -> f64 {
+        self.inner.status_time
+    }
+    /// Per motor: cumulated timeouts and corrupt replies.
+    #[getter]
+    fn comm_errors(&self) -> Vec<u64> {
+        self.inner.comm_errors.to_vec()
+    }
+    /// 'connected', 'reconnecting' or 'closed'.
+    #[getter]
+    fn bus_state(&self) -> &'static str {
+        self.bus_state
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Snapshot(seq={}, read_time={:.6}, bus_state='{}')",
+            self.inner.seq, self.inner.read_time, self.bus_state
+        )
+    }
+}
+
+/// Statistics of the control loop since it started.
+#[pyclass(frozen, module = "reachy_mini_core_rs._core")]
+struct LoopStats {
+    inner: control_loop::LoopStats,
+}
+
+#[pymethods]
+impl LoopStats {
+    #[getter]
+    fn configured_rate_hz(&self) -> f64 {
+        self.inner.configured_rate_hz
+    }
+    /// Cycles per second over the last second.
+    #[getter]
+    fn achieved_rate_hz(&self) -> f64 {
+        self.inner.achieved_rate_hz
+    }
+    #[getter]
+    fn cycles(&self) -> u64 {
+        self.inner.cycles
+    }
+    #[getter]
+    fn jitter_p50_ms(&self) -> f64 {
+        self.inner.jitter_p50_ms
+    }
+    #[getter]
+    fn jitter_p99_ms(&self) -> f64 {
+        self.inner.jitter_p99_ms
+    }
+    #[getter]
+    fn jitter_max_ms(&self) -> f64 {
+        self.inner.jitter_max_ms
+    }
+    #[getter]
+    fn read_ms_p50(&self) -> f64 {
+        self.inner.read_ms_p50
+    }
+    #[getter]
+    fn write_ms_p50(&self) -> f64 {
+        self.inner.write_ms_p50
+    }
+    /// Error counts by kind: 'timeout', 'checksum', 'status', 'io', 'reconnect'...
+    #[getter]
+    fn errors(&self) -> BTreeMap<String, u64> {
+        self.inner.errors.clone()
+    }
+    #[getter]
+    fn bus_state(&self) -> &'static str {
+        self.inner.bus_state.as_str()
+    }
+    #[getter]
+    fn reconnects(&self) -> u64 {
+        self.inner.reconnects
+    }
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.inner)
+    }
+}
+
+/// The fixed-rate control loop: read, publish a snapshot, write goals.
+#[pyclass(frozen, module = "reachy_mini_core_rs._core")]
+struct ControlLoop {
+    inner: control_loop::ControlLoop,
+}
+
+#[pymethods]
+impl ControlLoop {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        backend = "sim",
+        port = None,
+        baudrate = 1_000_000,
+        rate_hz = 200.0,
+        sim = None,
+        timeout_s = 0.02,
+        max_retries = 3,
+        watchdog_ms = 0,
+        limits = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        backend: &str,
+        port: Option<String>,
+        baudrate: u32,
+        rate_hz: f64,
+        sim: Option<PyRef<'_, SimBus>>,
+        timeout_s: f64,
+        max_retries: u32,
+        watchdog_ms: u32,
+        limits: Option<BTreeMap<String, (f64, f64)>>,
+    ) -> PyResult<Self> {
+        let backend = match backend {
+            "sim" => {
+                Backend::Sim(sim.map_or_else(|| sim::SimBus::new(baudrate), |s| s.inner.clone()))
+            }
+            "serial" => {
+                let port =
+                    port.ok_or_else(|| PyValueError::new_err("backend 'serial' needs a port"))?;
+                Backend::Serial { port, baudrate }
+            }
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown backend '{other}' (use 'sim' or 'serial')"
+                )))
+            }
+        };
+        let timeout = Duration::try_from_secs_f64(timeout_s)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| PyValueError::new_err("timeout_s must be a positive number"))?;
+        let mut config =
+            LoopConfig { rate_hz, timeout, max_retries, watchdog_ms, ..LoopConfig::default() };
+        if let Some(limits) = limits {
+            let limits: Vec<(String, (f64, f64))> = limits.into_iter().collect();
+            config.narrow_limits(&limits).py_err(py)?;
+        }
+        let inner = control_loop::ControlLoop::new(backend, config).py_err(py)?;
+        Ok(ControlLoop { inner })
+    }
+
+    /// Open the bus and ping every motor; return the ids that answered.
+    fn open(&self, py: Python<'_>) -> PyResult<Vec<u16>> {
+        let ids = py.detach(|| self.inner.open()).py_err(py)?;
+        Ok(ids.into_iter().map(u16::from).collect())
+    }
+    /// Start the loop thread (opens the bus first if needed).
+    fn start(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.start()).py_err(py)
+    }
+    /// Stop the loop thread and wait for it; goals stay where they are.
+    fn stop(&self, py: Python<'_>) {
+        py.detach(|| self.inner.stop())
+    }
+    /// Stop the loop and release the port.
+    fn close(&self, py: Python<'_>) {
+        py.detach(|| self.inner.close())
+    }
+    #[getter]
+    fn running(&self) -> bool {
+        self.inner.running()
+    }
+    /// Return the latest snapshot, or None before the first read.
+    fn snapshot(&self, py: Python<'_>) -> Option<Snapshot> {
+        let (snapshot, state) = py.detach(|| (self.inner.snapshot(), self.inner.bus_state()));
+        snapshot.map(|inner| Snapshot { inner, bus_state: state.as_str() })
+    }
+    /// Wait (without the GIL) for a snapshot newer than after_seq; None on timeout.
+    fn wait_snapshot(&self, py: Python<'_>, after_seq: i64, timeout_s: f64) -> Option<Snapshot> {
+        let timeout =
+            Duration::try_from_secs_f64(timeout_s.max(0.0)).unwrap_or(Duration::from_secs(3600));
+        let after = u64::try_from(after_seq).unwrap_or(0);
+        let after = if after_seq < 0 { None } else { Some(after) };
+        let (snapshot, state) = py.detach(|| {
+            let s = match after {
+                Some(after) => self.inner.wait_snapshot(after, timeout),
+                None => self.inner.snapshot().or_else(|| self.inner.wait_snapshot(0, timeout)),
+            };
+            (s, self.inner.bus_state())
+        });
+        snapshot.map(|inner| Snapshot { inner, bus_state: state.as_str() })
+    }
+    /// Queue goal positions by joint name for the next write.
+    fn set_goals(&self, py: Python<'_>, goals: &Bound<'_, PyAny>) -> PyResult<()> {
+        let items: Vec<(String, f64)> = goals
+            .call_method0("items")?
+            .try_iter()?
+            .map(|item| item?.extract())
+            .collect::<PyResult<_>>()?;
+        py.detach(|| self.inner.set_goals(&items)).py_err(py)
+    }
+    /// Enable or disable torque on every motor (goal set to present position first).
+    fn set_torque(&self, py: Python<'_>, enabled: bool) -> PyResult<()> {
+        py.detach(|| self.inner.set_torque(enabled)).py_err(py)
+    }
+    /// Reboot motors (all when ids is None) to clear hardware errors.
+    #[pyo3(signature = (ids = None))]
+    fn reboot(&self, py: Python<'_>, ids: Option<Vec<i64>>) -> PyResult<()> {
+        let ids: Vec<u8> = ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| motor_id(py, id))
+            .collect::<PyResult<_>>()?;
+        py.detach(|| self.inner.reboot(&ids)).py_err(py)
+    }
+    fn stats(&self, py: Python<'_>) -> LoopStats {
+        LoopStats { inner: py.detach(|| self.inner.stats()) }
+    }
+}
+
+#[pymodule]
+#[pyo3(name = "_core")]
+fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("JOINT_NAMES", PyTuple::new(py, joints::JOINT_NAMES)?)?;
+    m.add("MOTOR_IDS", PyTuple::new(py, joints::MOTOR_IDS)?)?;
+    m.add("JOINT_LIMITS", PyTuple::new(py, joints::JOINT_LIMITS)?)?;
+    m.add("HW_ERROR_INPUT_VOLTAGE", joints::HW_ERROR_INPUT_VOLTAGE)?;
+    m.add("HW_ERROR_OVERHEATING", joints::HW_ERROR_OVERHEATING)?;
+    m.add("HW_ERROR_MOTOR_ENCODER", joints::HW_ERROR_MOTOR_ENCODER)?;
+    m.add("HW_ERROR_ELECTRICAL_SHOCK", joints::HW_ERROR_ELECTRICAL_SHOCK)?;
+    m.add("HW_ERROR_OVERLOAD", joints::HW_ERROR_OVERLOAD)?;
+    let exc = exceptions(py)?;
+    m.add("CoreError", exc.core.bind(py))?;
+    m.add("ProtocolError", exc.protocol.bind(py))?;
+    m.add("CrcError", exc.crc.bind(py))?;
+    m.add("LengthError", exc.length.bind(py))?;
+    m.add("HeaderError", exc.header.bind(py))?;
+    m.add("BusError", exc.bus.bind(py))?;
+    m.add("LimitError", exc.limit.bind(py))?;
+    m.add("KinematicsError", exc.kinematics.bind(py))?;
+    m.add_function(wrap_pyfunction!(crc16, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_instruction, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_status, m)?)?;
+    m.add_class::<StatusPacket>()?;
+    m.add_class::<SimBus>()?;
+    m.add_class::<Snapshot>()?;
+    m.add_class::<LoopStats>()?;
+    m.add_class::<ControlLoop>()?;
+    Ok(())
+}
