@@ -1,23 +1,59 @@
+import { useState } from 'react'
+import { ConnectionCard } from '../components/ConnectionCard'
+import { Controls } from '../components/Controls'
 import { HealthBadge } from '../components/HealthBadge'
+import { JointPlot } from '../components/JointPlot'
 import { JointTable } from '../components/JointTable'
+import { PoseView } from '../components/PoseView'
+import { useDiagnostics } from '../hooks/useDiagnostics'
 import { useHealth } from '../hooks/useHealth'
 import { useJointStream } from '../hooks/useJointStream'
+import { useStatus } from '../hooks/useStatus'
 
-/** The robot at a glance: live joints and health. */
+const PLOT_GROUPS: Record<string, string[]> = {
+  'body and antennas': ['yaw_body', 'right_antenna', 'left_antenna'],
+  'Stewart motors': ['stewart_1', 'stewart_2', 'stewart_3', 'stewart_4', 'stewart_5', 'stewart_6'],
+  'head orientation': ['head_roll', 'head_pitch', 'head_yaw'],
+}
+
+/** The robot at a glance: connection, pose drawing, live joints, plot and controls. */
 export function OverviewPage() {
   const sample = useJointStream()
   const health = useHealth()
+  const status = useStatus()
+  const diagnostics = useDiagnostics()
+  const [group, setGroup] = useState('body and antennas')
   return (
-    <div className="grid">
+    <div className="grid" data-testid="page-overview">
       <section className="card">
         <h2>
-          Health <HealthBadge health={health.data} error={health.error} />
+          Robot <HealthBadge health={health.data} error={health.error} />
         </h2>
         {health.error && <p className="error">{health.error}</p>}
+        <ConnectionCard status={status.data} diagnostics={diagnostics.data} />
+      </section>
+      <section className="card">
+        <h2>Pose</h2>
+        <PoseView sample={sample} />
+      </section>
+      <section className="card wide">
+        <h2>
+          Last 20 s
+          <select value={group} aria-label="joints plotted" onChange={(e) => setGroup(e.target.value)}>
+            {Object.keys(PLOT_GROUPS).map((g) => (
+              <option key={g}>{g}</option>
+            ))}
+          </select>
+        </h2>
+        <JointPlot joints={PLOT_GROUPS[group]} windowS={20} />
       </section>
       <section className="card">
         <h2>Joints</h2>
         <JointTable sample={sample} />
+      </section>
+      <section className="card">
+        <h2>Controls</h2>
+        <Controls />
       </section>
     </div>
   )

@@ -1,5 +1,13 @@
 import { JointHistory } from './history'
-import type { DiagnosticsData, EventData, Hello, JointStatesData, ServerMessage } from './types'
+import type {
+  DiagnosticsData,
+  DiagnosticsSnapshot,
+  EventData,
+  Hello,
+  JointStatesData,
+  ServerMessage,
+  TimedStatus,
+} from './types'
 
 export type ConnectionState = 'connecting' | 'open' | 'closed'
 
@@ -24,6 +32,14 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number):
   return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30))
 }
 
+/** Close a socket that is no longer wanted, ignoring whatever it still reports. */
+function discard(socket: WebSocket): void {
+  socket.onopen = socket.onclose = socket.onmessage = null
+  // Closing while still connecting reports an error; nobody is listening for it any more.
+  socket.onerror = () => {}
+  socket.close()
+}
+
 /** Return the WebSocket URL of the bridge that serves the page at `location`. */
 export function defaultWsUrl(location: Location = window.location): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
@@ -44,7 +60,8 @@ export class RobotSocket {
   joints: JointStatesData | null = null
   /** Counts joint frames; a hook re-renders only when it moved. */
   jointSeq = 0
-  diagnostics: DiagnosticsData | null = null
+  /** Latest status of each name; each /diagnostics array carries only its publisher's. */
+  diagnostics: DiagnosticsSnapshot | null = null
   lastEvent: EventData | null = null
   lastServerError: string | null = null
   /** Reconnection attempts since the last successful open. */
@@ -92,10 +109,7 @@ export class RobotSocket {
     this.watchdog = null
     const socket = this.socket
     this.socket = null
-    if (socket) {
-      socket.onopen = socket.onclose = socket.onerror = socket.onmessage = null
-      socket.close()
-    }
+    if (socket) discard(socket)
     this.setState('closed')
   }
 
@@ -165,8 +179,7 @@ export class RobotSocket {
       // The peer vanished without closing (suspended host, dropped network): start over.
       const socket = this.socket
       this.socket = null
-      socket.onopen = socket.onclose = socket.onerror = socket.onmessage = null
-      socket.close()
+      discard(socket)
       this.setState('closed')
       this.scheduleReconnect()
     } else if (silentMs > this.options.silenceTimeoutMs / 4) {
@@ -198,8 +211,7 @@ export class RobotSocket {
         break
       }
       case 'diagnostics':
-        this.diagnostics = msg.data
-        this.emit('diagnostics')
+        this.mergeDiagnostics(msg.data)
         break
       case 'events':
         this.lastEvent = msg.data
@@ -213,6 +225,20 @@ export class RobotSocket {
       default:
         break
     }
+  }
+
+  /** Merge statuses into the snapshot; an older copy of a status never replaces a newer one. */
+  mergeDiagnostics(data: DiagnosticsData, stamps?: number[]): void {
+    const byName = new Map<string, TimedStatus>((this.diagnostics?.status ?? []).map((s) => [s.name, s]))
+    data.status.forEach((s, i) => {
+      const stamp = stamps?.[i] ?? data.stamp
+      const known = byName.get(s.name)
+      if (!known || known.stamp <= stamp) byName.set(s.name, { ...s, stamp })
+    })
+    const status = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
+    const stamp = Math.max(this.diagnostics?.stamp ?? -Infinity, data.stamp)
+    this.diagnostics = { stamp, status }
+    this.emit('diagnostics')
   }
 
   private setState(state: ConnectionState): void {

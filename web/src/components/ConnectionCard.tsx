@@ -1,0 +1,34 @@
+import type { SystemStatus } from '../api/client'
+import { useConnection } from '../hooks/useConnection'
+import type { DiagnosticsSnapshot } from '../ws/types'
+
+/** Return a value of the `hardware_node: Bus` diagnostic status, if present. */
+export function busValue(diag: DiagnosticsSnapshot | null, key: string): string | undefined {
+  return diag?.status.find((s) => s.name === 'hardware_node: Bus')?.values[key]
+}
+
+/** Show the WebSocket state and the achieved loop and joint state rates. */
+export function ConnectionCard({ status, diagnostics }: { status: SystemStatus | null; diagnostics: DiagnosticsSnapshot | null }) {
+  const state = useConnection()
+  const achieved = Number.parseFloat(busValue(diagnostics, 'achieved_rate_hz') ?? '')
+  const configured = Number.parseFloat(busValue(diagnostics, 'configured_rate_hz') ?? '')
+  const busState = busValue(diagnostics, 'state')
+  const jsRate = status?.robot?.joint_state_rate_hz
+  return (
+    <dl className="kv">
+      <dt>WebSocket</dt>
+      <dd data-testid="connection-state">
+        <span className={`badge level-${state === 'open' ? 0 : state === 'connecting' ? 1 : 2}`}>{state}</span>
+      </dd>
+      <dt>Control loop</dt>
+      <dd data-testid="loop-rate">
+        {Number.isFinite(achieved) ? `${achieved.toFixed(1)} Hz` : '—'}
+        {Number.isFinite(configured) ? ` of ${configured.toFixed(0)} Hz` : ''}
+      </dd>
+      <dt>Bus</dt>
+      <dd>{busState ?? '—'}</dd>
+      <dt>/joint_states</dt>
+      <dd>{typeof jsRate === 'number' ? `${jsRate.toFixed(1)} Hz` : '—'}</dd>
+    </dl>
+  )
+}
