@@ -73,7 +73,10 @@ class Database:
         self._queue: deque[tuple[int, dict[str, Any]]] = deque()
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        # Each writer thread gets its own stop flag, and holds _writer_lock while it runs: after
+        # a stop that timed out, a restarted writer waits for the old one instead of racing it.
         self._stopping = threading.Event()
+        self._writer_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         # The batch the writer is trying to store; only the writer thread touches it.
         self._batch: list[tuple[int, dict[str, Any]]] = []
@@ -141,11 +144,11 @@ class Database:
 
     def start(self) -> None:
         """Start the writer thread, which connects and migrates, retrying until it can."""
-        if self._thread is not None and self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive() and not self._stopping.is_set():
             return
-        self._stopping.clear()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(
-            target=self._run, name="reachy-mini-db-writer", daemon=True
+            target=self._run, args=(self._stopping,), name="reachy-mini-db-writer", daemon=True
         )
         self._thread.start()
 
@@ -319,16 +322,21 @@ class Database:
 
     # --- writer thread ---------------------------------------------------------------------
 
-    def _run(self) -> None:
-        """Connect and migrate, then write batches until stopped."""
+    def _run(self, stop: threading.Event) -> None:
+        """Write until stop is set, as the only writer."""
+        with self._writer_lock:
+            self._write_until(stop)
+
+    def _write_until(self, stop: threading.Event) -> None:
+        """Connect and migrate, then write batches until stop is set and nothing is left."""
         delay = BACKOFF_INITIAL_S
         while True:
-            stopping = self._stopping.is_set()
+            stopping = stop.is_set()
             if not self._ready:
                 if stopping:
                     break
                 if not self._connect():
-                    self._stopping.wait(delay)
+                    stop.wait(delay)
                     delay = min(delay * 2, BACKOFF_MAX_S)
                     continue
                 delay = BACKOFF_INITIAL_S
@@ -348,7 +356,7 @@ class Database:
             elif stopping:
                 break
             else:
-                self._stopping.wait(delay)
+                stop.wait(delay)
                 delay = min(delay * 2, BACKOFF_MAX_S)
 
     def _connect(self) -> bool:

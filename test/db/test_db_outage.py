@@ -155,3 +155,29 @@ def test_a_refused_record_does_not_hold_up_the_others(pg_url: str) -> None:
         assert db.healthy
     finally:
         db.stop()
+
+
+def test_restarting_the_writer_during_an_outage_keeps_the_queue(
+    pg_server: PostgresServer, pg_url: str
+) -> None:
+    # What the bridge's self-healing does to an unhealthy database component: stop, then start.
+    db = Database(pg_url, flush_interval_s=0.05)
+    db.start()
+    try:
+        wait_for(lambda: db.healthy, 30.0, f"the database ({db.last_error})")
+        pg_server.stop()
+        for i in range(30):
+            db.record_event(level=0, source="api", kind="command", message=f"queued {i}")
+        wait_for(lambda: not db.healthy, 30.0, "the writer to notice the outage")
+        db.stop(timeout_s=5.0)
+        assert db.queue_depth == 30
+        db.start()
+        db.start()  # a second start while running is a no-op
+        pg_server.start()
+        wait_for(lambda: db.healthy, 30.0, f"the writer to reconnect ({db.last_error})")
+        assert db.flush(30.0)
+        assert stored_messages(pg_url) == Counter(f"queued {i}" for i in range(30))
+    finally:
+        db.stop()
+        if not pg_server.running:
+            pg_server.start()
