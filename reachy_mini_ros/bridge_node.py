@@ -233,6 +233,7 @@ class BridgeServer(uvicorn.Server):
     async def shutdown(self, sockets: Any = None) -> None:
         """Say goodbye to WebSocket clients, then shut down as usual."""
         with contextlib.suppress(Exception):
+            await self.bridge.services.stop_checking()
             await self.bridge.hub.close_all()
         await super().shutdown(sockets)
 

@@ -122,13 +122,18 @@ class ServiceManager:
         log.info("services_started", duration_ms=round((time.perf_counter() - total) * 1e3, 1))
         self._checker = asyncio.create_task(self._check_forever(), name="health_checker")
 
-    async def stop(self) -> None:
-        """Stop the health checker, then every component in reverse order."""
+    async def stop_checking(self) -> None:
+        """Stop the health checker (shutdown has begun: nothing is restarted any more)."""
         self.running = False
         if self._checker is not None:
             self._checker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._checker
+            self._checker = None
+
+    async def stop(self) -> None:
+        """Stop the health checker, then every component in reverse order."""
+        await self.stop_checking()
         for component in reversed(self.components):
             await self._stop_one(component)
         log.info("services_stopped")

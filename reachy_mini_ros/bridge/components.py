@@ -36,6 +36,9 @@ class DatabaseComponent(Component):
         """Flush what can be flushed and stop the writer."""
         db = self.bridge.db
         if db is not None:
+            aggregator = self.bridge.aggregator
+            if aggregator is not None:
+                aggregator.flush()
             await asyncio.to_thread(db.stop)
 
     async def check(self) -> bool:

@@ -18,10 +18,6 @@ log = get_logger("reachy_mini.bridge.http")
 REQUEST_ID_HEADER = b"x-request-id"
 
 
-class BodyTooLargeError(Exception):
-    """The request body is over the limit."""
-
-
 class RequestMiddleware:
     """Tag, size-check, time, count and log every HTTP request."""
 
@@ -50,10 +46,13 @@ class RequestMiddleware:
             request_id = uuid.uuid4().hex
         status = 500
         started = False
+        refused = False
         rid = request_id.encode("latin-1")
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status, started
+            if refused:
+                return  # the 413 answer was sent; the app's own answer is dropped
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
@@ -63,24 +62,23 @@ class RequestMiddleware:
         received = 0
 
         async def receive_wrapper() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise BodyTooLargeError
+                if received > self.max_body and not started:
+                    # A chunked body without Content-Length grew past the limit: answer 413
+                    # now and tell the app the client left, so that it stops reading.
+                    await self._too_large(send_wrapper)
+                    refused = True
+                    return {"type": "http.disconnect"}
             return message
 
         try:
             if length > self.max_body:
                 await self._too_large(send_wrapper)
             else:
-                try:
-                    await self.app(scope, receive_wrapper, send_wrapper)
-                except BodyTooLargeError:
-                    if started:
-                        raise
-                    await self._too_large(send_wrapper)
+                await self.app(scope, receive_wrapper, send_wrapper)
         finally:
             duration = time.perf_counter() - began
             route: Any = scope.get("route")

@@ -35,6 +35,8 @@ OK, WARN, ERROR, STALE = 0, 1, 2, 3
 # Components whose loss makes the bridge unhealthy rather than degraded.
 CRITICAL_COMPONENTS = frozenset({"ros", "api_server"})
 RETENTION_INTERVAL_S = 3600.0
+# Seconds without /joint_states after which the open telemetry window is written out.
+TELEMETRY_IDLE_S = 2.0
 
 
 class ServiceUnavailableError(RuntimeError):
@@ -218,11 +220,15 @@ class Bridge:
             )
 
     def flush_telemetry(self) -> None:
-        """Close telemetry windows that stopped receiving samples."""
+        """Emit the open telemetry window once /joint_states has stopped.
+
+        While samples arrive, the aggregator closes each window by itself; without this, the
+        last second before the stream stopped would wait for the next sample to be written.
+        """
         aggregator = self.aggregator
-        flush = getattr(aggregator, "flush", None)
-        if callable(flush):
-            flush()
+        age = self.state.joint_state_age()
+        if aggregator is not None and age is not None and age > TELEMETRY_IDLE_S:
+            aggregator.flush()
 
     def run_retention(self) -> None:
         """Delete events and telemetry older than the configured ages."""

@@ -68,12 +68,15 @@ class RateMeter:
 
     def __init__(self, window_s: float = 1.0) -> None:
         self._window_s = window_s
-        self._start = time.monotonic()
+        self._start: float | None = None
         self._count = 0
         self.rate_hz = 0.0
 
     def tick(self, now: float) -> None:
         """Count one arrival at monotonic time now."""
+        if self._start is None:
+            self._start = now
+            return
         self._count += 1
         elapsed = now - self._start
         if elapsed >= self._window_s:

@@ -41,7 +41,8 @@ class Bridge:
 
     def post(self, path: str, json: Any, token: str | None = None) -> httpx.Response:
         """POST json to path with the bridge's token unless another is given."""
-        headers = {"Authorization": f"Bearer {token if token is not None else self.token}"}
+        value = token if token is not None else self.token
+        headers = {"Authorization": f"Bearer {value}"} if value else {}
         return httpx.post(self.base_url + path, json=json, headers=headers, timeout=10.0)
 
 

@@ -1,0 +1,180 @@
+"""Commands over HTTP reach the hardware node's topics and services over DDS, within limits."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from bridge_support import Bridge
+from support import RosClient, wait_for
+
+
+class Received:
+    """Messages a subscriber in the test process received."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.lock = threading.Lock()
+
+    def add(self, msg: Any) -> None:
+        with self.lock:
+            self.messages.append(msg)
+
+    def snapshot(self) -> list[Any]:
+        with self.lock:
+            return list(self.messages)
+
+
+@pytest.fixture(scope="module")
+def joint_commands(module_ros: RosClient) -> Received:
+    from sensor_msgs.msg import JointState
+
+    received = Received()
+    module_ros.node.create_subscription(
+        JointState, "/reachy_mini/joint_commands", received.add, 10
+    )
+    return received
+
+
+@pytest.fixture(scope="module")
+def head_pose_commands(module_ros: RosClient) -> Received:
+    from geometry_msgs.msg import PoseStamped
+
+    received = Received()
+    module_ros.node.create_subscription(
+        PoseStamped, "/reachy_mini/head_pose_command", received.add, 10
+    )
+    return received
+
+
+def _wait_for_subscriber(bridge: Bridge, received: Received, send: Any) -> Any:
+    """Send until the first message arrives (DDS discovery takes a moment), return it."""
+
+    def attempt() -> Any:
+        before = len(received.snapshot())
+        response = send()
+        assert response.status_code == 200, response.text
+        time.sleep(0.3)
+        after = received.snapshot()
+        return after[-1] if len(after) > before else None
+
+    return wait_for(attempt, 30.0, "the command to arrive over DDS", every=0.0)
+
+
+def test_joint_command_is_forwarded_to_the_hardware_node(
+    bridge: Bridge, joint_commands: Received
+) -> None:
+    goals = {"right_antenna": 0.5, "left_antenna": -0.25}
+    msg = _wait_for_subscriber(
+        bridge, joint_commands, lambda: bridge.post("/api/commands/joints", {"goals": goals})
+    )
+    assert dict(zip(msg.name, msg.position, strict=True)) == goals
+
+
+def test_out_of_limits_joint_command_is_refused_and_not_published(
+    bridge: Bridge, joint_commands: Received
+) -> None:
+    _wait_for_subscriber(
+        bridge,
+        joint_commands,
+        lambda: bridge.post("/api/commands/joints", {"goals": {"yaw_body": 0.1}}),
+    )
+    before = len(joint_commands.snapshot())
+    response = bridge.post("/api/commands/joints", {"goals": {"stewart_1": 2.5}})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "out_of_limits"
+    assert "stewart_1" in body["message"]
+    time.sleep(1.0)
+    assert len(joint_commands.snapshot()) == before
+
+
+def test_unknown_joint_is_refused(bridge: Bridge) -> None:
+    response = bridge.post("/api/commands/joints", {"goals": {"elbow": 0.0}})
+    assert response.status_code == 400
+    assert "unknown joint" in response.json()["message"]
+
+
+def test_head_pose_command_is_published_with_a_quaternion(
+    bridge: Bridge, head_pose_commands: Received
+) -> None:
+    pose = {"x": 0.0, "y": 0.0, "z": 0.01, "roll": 0.0, "pitch": 0.0, "yaw": 0.5}
+    msg = _wait_for_subscriber(
+        bridge, head_pose_commands, lambda: bridge.post("/api/commands/head_pose", pose)
+    )
+    assert msg.header.frame_id == "body"
+    assert msg.pose.position.z == pytest.approx(0.01)
+    q = msg.pose.orientation
+    assert q.z == pytest.approx(math.sin(0.25))
+    assert q.w == pytest.approx(math.cos(0.25))
+
+
+def test_head_pose_beyond_the_pitch_limit_is_refused(bridge: Bridge) -> None:
+    response = bridge.post("/api/commands/head_pose", {"pitch": math.radians(60)})
+    assert response.status_code == 400
+    assert "pitch" in response.json()["message"]
+
+
+def test_torque_answers_503_when_the_service_is_absent(bridge: Bridge) -> None:
+    response = bridge.post("/api/commands/torque", {"enabled": True})
+    assert response.status_code == 503
+    assert response.json()["error"] == "service_unavailable"
+
+
+@pytest.fixture
+def torque_service(module_ros: RosClient) -> Iterator[list[bool]]:
+    from std_srvs.srv import SetBool
+
+    calls: list[bool] = []
+
+    def handle(request: Any, response: Any) -> Any:
+        calls.append(bool(request.data))
+        response.success = True
+        response.message = "torque on" if request.data else "torque off"
+        return response
+
+    service = module_ros.node.create_service(SetBool, "/reachy_mini/enable_torque", handle)
+    yield calls
+    module_ros.node.destroy_service(service)
+
+
+def test_torque_command_calls_the_hardware_service(
+    bridge: Bridge, torque_service: list[bool]
+) -> None:
+    def attempt() -> Any:
+        response = bridge.post("/api/commands/torque", {"enabled": False})
+        return response if response.status_code == 200 else None
+
+    response = wait_for(attempt, 30.0, "the torque service to be discovered", every=0.2)
+    assert response.json() == {"ok": True, "command": "torque", "message": "torque off"}
+    assert torque_service[-1] is False
+
+
+def test_commands_need_the_token(bridge: Bridge) -> None:
+    goals = {"goals": {"right_antenna": 0.1}}
+    without = bridge.post("/api/commands/joints", goals, token="")
+    wrong = bridge.post("/api/commands/joints", goals, token="not-the-token")
+    assert without.status_code == 401
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == "unauthorized"
+    assert wrong.headers["www-authenticate"] == "Bearer"
+
+
+def test_every_command_is_recorded_as_an_event(bridge: Bridge) -> None:
+    bridge.post("/api/commands/joints", {"goals": {"stewart_2": 5.0}})
+
+    def refused_event() -> Any:
+        page = bridge.get("/api/events", params={"kind": "command", "min_level": 1}).json()
+        return [
+            e
+            for e in page["items"]
+            if e["details"].get("args", {}).get("goals") == {"stewart_2": 5.0}
+        ]
+
+    events = wait_for(refused_event, 15.0, "the refused command in the event log")
+    assert events[0]["details"]["accepted"] is False
+    assert events[0]["source"] == "api"
