@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import signal
 import sys
 import threading
 import time
@@ -285,15 +286,26 @@ def main(args: list[str] | None = None) -> None:
         log_file=str(log_file) if log_file else None,
         data_dir=str(Path(config.data_dir)),
     )
+    # uvicorn handles SIGINT and SIGTERM itself, then re-raises the signal once it has shut
+    # down; these handlers turn that into a normal return so that ROS is shut down too.
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
         executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown()
         spinner.join(2.0)
+    log.info("bridge_stopped")
     if not server.started:
         sys.exit(1)
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _spin(executor: SingleThreadedExecutor) -> None:
