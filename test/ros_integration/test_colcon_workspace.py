@@ -1,0 +1,240 @@
+"""`colcon build` of a workspace holding this package installs a runnable ROS package.
+
+The workspace is built once for the module (the Rust core is compiled in release by setup.py
+through maturin, with the crate's own target dir so that cargo reuses what `make core`
+compiled), then the installed hardware_node is started the way `ros2 run reachy_mini
+hardware_node` starts it, and `colcon test` runs the package's quick tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import subprocess
+import sys
+import sysconfig
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from integration_support import ROOT
+from support import start_process, wait_for
+
+from reachy_mini_ros.bringup import ANALYZERS_FILE, PACKAGE, PARAMS_FILE, RVIZ_FILE, URDF_FILE
+from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
+
+BIN = Path(sys.executable).parent
+PYTHON_DIR = f"python{sys.version_info.major}.{sys.version_info.minor}"
+# A cold release build of the core takes minutes on a loaded two-core machine.
+BUILD_TIMEOUT = 1500.0
+# setup.py asks `python -m maturin` for the core; under colcon, a sitecustomize on PYTHONPATH
+# moves sys.prefix to the install prefix and maturin's launcher then finds no binary.
+MATURIN_HIDDEN = "Unable to find `maturin` script"
+
+
+class MaturinHiddenError(RuntimeError):
+    """setup.py ran maturin with colcon's PYTHONPATH, which hides the maturin binary."""
+
+
+pytestmark = [
+    pytest.mark.timeout(BUILD_TIMEOUT + 300),
+    pytest.mark.xfail(
+        raises=MaturinHiddenError,
+        reason="setup.py must run maturin without colcon's PYTHONPATH",
+        strict=False,
+    ),
+]
+
+
+@dataclass
+class Workspace:
+    """A built colcon workspace whose src/reachy_mini is this repository."""
+
+    root: Path
+    env: dict[str, str]
+
+    @property
+    def prefix(self) -> Path:
+        """Return the package's install prefix (colcon's isolated layout)."""
+        return self.root / "install" / PACKAGE
+
+    @property
+    def site_packages(self) -> Path:
+        """Return the install's Python package folder."""
+        return self.prefix / "lib" / PYTHON_DIR / "site-packages"
+
+    def install_env(self, domain_id: int | None = None) -> dict[str, str]:
+        """Return the environment `source install/setup.bash` gives, for this package."""
+        env = dict(self.env)
+        env["PYTHONPATH"] = str(self.site_packages)
+        env["AMENT_PREFIX_PATH"] = f"{self.prefix}{os.pathsep}{sys.prefix}"
+        if domain_id is not None:
+            env["ROS_DOMAIN_ID"] = str(domain_id)
+        return env
+
+    def colcon(self, *args: str, timeout: float = 600.0) -> subprocess.CompletedProcess[str]:
+        """Run colcon in the workspace with its base folders."""
+        return subprocess.run(
+            [str(BIN / "colcon"), "--log-base", "log", *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+def build_env() -> dict[str, str]:
+    """Return the environment of colcon: this venv, cargo, and the crate's cargo target dir."""
+    env = dict(os.environ)
+    env.pop("REACHY_MINI_SKIP_CORE_BUILD", None)
+    env.pop("PYTHONPATH", None)
+    cargo_bin = Path.home() / ".cargo" / "bin"
+    env["PATH"] = os.pathsep.join([str(BIN), str(cargo_bin), env.get("PATH", "")])
+    env["CARGO_TARGET_DIR"] = str(ROOT / "reachy_mini_core_rs" / "target")
+    env["AMENT_PREFIX_PATH"] = sys.prefix
+    return env
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """Build a colcon workspace holding this package, once for the module."""
+    root = tmp_path_factory.mktemp("colcon_ws")
+    (root / "src").mkdir()
+    (root / "src" / PACKAGE).symlink_to(ROOT, target_is_directory=True)
+    ws = Workspace(root, build_env())
+    built = ws.colcon("build", "--event-handlers", "console_direct+", timeout=BUILD_TIMEOUT)
+    log = built.stdout + built.stderr
+    (root / "colcon_build.log").write_text(log)
+    if built.returncode != 0 and MATURIN_HIDDEN in log:
+        raise MaturinHiddenError(log[-3000:])
+    assert built.returncode == 0, f"colcon build failed:\n{log[-6000:]}"
+    return ws
+
+
+def test_colcon_build_installs_launch_config_and_urdf_as_in_the_repository(
+    workspace: Workspace,
+) -> None:
+    share = workspace.prefix / "share" / PACKAGE
+    installed = [
+        Path("launch") / "bringup.launch.py",
+        Path("config") / PARAMS_FILE,
+        Path("config") / ANALYZERS_FILE,
+        Path("config") / RVIZ_FILE,
+        Path("urdf") / URDF_FILE,
+        Path("package.xml"),
+    ]
+    if (ROOT / "web" / "dist" / "index.html").is_file():
+        installed.append(Path("web") / "dist" / "index.html")
+    for path in installed:
+        assert (share / path).read_bytes() == (ROOT / path).read_bytes(), path
+    index = workspace.prefix / "share" / "ament_index" / "resource_index" / "packages" / PACKAGE
+    assert index.is_file()
+
+
+def test_colcon_build_installs_both_nodes_where_ros2_run_looks(workspace: Workspace) -> None:
+    for executable in ("hardware_node", "bridge_node"):
+        path = workspace.prefix / "lib" / PACKAGE / executable
+        assert path.is_file() and os.access(path, os.X_OK), path
+
+
+def test_colcon_build_compiles_the_rust_core_into_the_install(workspace: Workspace) -> None:
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    core = workspace.site_packages / "reachy_mini_core_rs" / f"_core{suffix}"
+    assert core.is_file(), sorted(p.name for p in workspace.site_packages.iterdir())
+    # Run from the workspace so that the repository's own packages are not on the path.
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import reachy_mini_core_rs._core as c, reachy_mini_ros as r;"
+            "from reachy_mini_ros.bringup import share_dir;"
+            "print(c.__file__); print(r.__file__); print(share_dir())",
+        ],
+        cwd=workspace.root,
+        env=workspace.install_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert probe.returncode == 0, probe.stderr
+    core_file, package_file, share = probe.stdout.split()
+    assert Path(core_file) == core
+    assert Path(package_file).is_relative_to(workspace.site_packages)
+    assert Path(share) == workspace.prefix / "share" / PACKAGE
+
+
+@contextlib.contextmanager
+def ros_context(domain_id: int) -> Iterator[Any]:
+    """Yield an rclpy node on domain_id, spun by a background thread."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain_id)
+    node = rclpy.create_node("colcon_install_probe", context=context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    try:
+        yield node
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        context.try_shutdown()
+        thread.join(5)
+
+
+def test_installed_hardware_node_publishes_joint_states_over_dds(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from sensor_msgs.msg import JointState
+
+    # Its own domain, so that no other hardware node of this test run can answer for it.
+    session_domain = int(os.environ["ROS_DOMAIN_ID"])
+    domain_id = random.SystemRandom().choice([d for d in range(1, 102) if d != session_domain])
+    executable = workspace.prefix / "lib" / PACKAGE / "hardware_node"
+    process = start_process(
+        "installed_hardware_node", [str(executable)], tmp_path, workspace.install_env(domain_id)
+    )
+    received: list[JointState] = []
+    try:
+        with ros_context(domain_id) as node:
+            node.create_subscription(JointState, "/joint_states", received.append, 10)
+            wait_for(
+                lambda: received or not process.alive(),
+                60.0,
+                f"/joint_states from the installed node\n{process.log()[-3000:]}",
+            )
+    finally:
+        code = process.stop()
+    assert received, f"the installed node exited with {code}:\n{process.log()[-3000:]}"
+    assert set(received[-1].name) == set(MOTOR_JOINT_NAMES) | set(HEAD_POSE_JOINT_NAMES)
+
+
+def test_colcon_test_runs_the_package_tests_and_they_pass(workspace: Workspace) -> None:
+    results = workspace.root / "test_results"
+    tested = workspace.colcon(
+        "test",
+        "--test-result-base",
+        str(results),
+        "--event-handlers",
+        "console_direct+",
+        "--pytest-args",
+        "test/ros_integration/test_urdf_model.py",
+        "test/ros_integration/test_diagnostic_analyzers.py",
+    )
+    assert tested.returncode == 0, tested.stdout[-4000:] + tested.stderr[-4000:]
+    summary = workspace.colcon("test-result", "--test-result-base", str(results), "--all")
+    assert summary.returncode == 0, summary.stdout + summary.stderr
+    suite = ET.parse(results / PACKAGE / "pytest.xml").getroot()
+    if suite.tag == "testsuites":
+        suite = suite[0]
+    assert int(suite.get("tests", "0")) >= 10
+    assert suite.get("failures") == "0" and suite.get("errors") == "0"
