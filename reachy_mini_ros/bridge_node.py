@@ -22,6 +22,7 @@ import uvicorn
 from diagnostic_msgs.msg import DiagnosticArray, KeyValue
 from diagnostic_msgs.msg import DiagnosticStatus as DiagnosticStatusMsg
 from geometry_msgs.msg import PoseStamped
+from rclpy.exceptions import ParameterUninitializedException
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -89,7 +90,11 @@ class BridgeNode(Node):
         """Return the settings from the node's parameters."""
 
         def value(name: str) -> Any:
-            return self.get_parameter(name).value
+            try:
+                return self.get_parameter(name).value
+            except ParameterUninitializedException:
+                # An empty list in the YAML file (`cors_origins: []`) has no type: not set.
+                return None
 
         origins = [o for o in (value("cors_origins") or []) if o]
         return BridgeConfig(
