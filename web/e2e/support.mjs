@@ -12,7 +12,6 @@ export const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const ROOT = resolve(WEB, '..')
 export const BIN = join(ROOT, '.venv', 'bin')
 export const SCREENSHOTS = join(ROOT, 'test-artifacts', 'screenshots')
-const PARAMS = join(ROOT, 'config', 'reachy_mini.yaml')
 
 // Startup of two rclpy processes plus uvicorn on a shared 2-core machine can take a while.
 export const READY_TIMEOUT_MS = 90_000
@@ -29,6 +28,9 @@ export function freePort() {
   })
 }
 
+/** An error that ends a wait at once instead of being retried. */
+export class StackDied extends Error {}
+
 /** Call check until it returns a truthy value; throw with `what` after timeoutMs. */
 export async function waitFor(check, timeoutMs, what, everyMs = 100) {
   const deadline = Date.now() + timeoutMs
@@ -38,11 +40,32 @@ export async function waitFor(check, timeoutMs, what, everyMs = 100) {
       const value = await check()
       if (value) return value
     } catch (err) {
+      if (err instanceof StackDied) throw err
       lastError = err
     }
     await new Promise((r) => setTimeout(r, everyMs))
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last error: ${lastError})`)
+}
+
+// Process groups still running, killed if this process is interrupted or exits early.
+const LIVE_GROUPS = new Set()
+function killLiveGroups() {
+  for (const pid of LIVE_GROUPS) {
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {
+      // Already gone.
+    }
+  }
+  LIVE_GROUPS.clear()
+}
+process.once('exit', killLiveGroups)
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    killLiveGroups()
+    process.exit(130)
+  })
 }
 
 /** Start a child in its own process group, its output kept in logDir/name.log. */
@@ -52,6 +75,7 @@ function startProcess(name, command, args, env, logDir) {
   const fd = openSync(logPath, 'a')
   const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', fd, fd] })
   closeSync(fd)
+  LIVE_GROUPS.add(child.pid)
   const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })))
   return {
     name,
@@ -61,7 +85,6 @@ function startProcess(name, command, args, env, logDir) {
     alive: () => child.exitCode === null && child.signalCode === null,
     /** Stop the whole process group: SIGINT, then SIGKILL after timeoutMs. */
     async stop(timeoutMs = 15_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return
       const kill = (sig) => {
         try {
           process.kill(-child.pid, sig)
@@ -69,11 +92,14 @@ function startProcess(name, command, args, env, logDir) {
           // Already gone.
         }
       }
-      kill('SIGINT')
-      const timer = setTimeout(() => kill('SIGKILL'), timeoutMs)
-      await exited
-      clearTimeout(timer)
+      if (child.exitCode === null && child.signalCode === null) {
+        kill('SIGINT')
+        const timer = setTimeout(() => kill('SIGKILL'), timeoutMs)
+        await exited
+        clearTimeout(timer)
+      }
       kill('SIGKILL') // children that outlived their parent in the group
+      LIVE_GROUPS.delete(child.pid)
     },
   }
 }
@@ -115,7 +141,7 @@ export async function startStack({ separate = false } = {}) {
     bridge = startProcess(
       'bridge_node',
       join(BIN, 'bridge_node'),
-      ['--ros-args', '--params-file', PARAMS, '-p', `api_port:=${port}`, '-p', 'api_host:=127.0.0.1'],
+      ['--ros-args', '-p', `api_port:=${port}`, '-p', 'api_host:=127.0.0.1'],
       env,
       logDir,
     )
@@ -125,7 +151,7 @@ export async function startStack({ separate = false } = {}) {
 
   if (separate) {
     processes.push(
-      startProcess('hardware_node', join(BIN, 'hardware_node'), ['--ros-args', '--params-file', PARAMS], env, logDir),
+      startProcess('hardware_node', join(BIN, 'hardware_node'), [], env, logDir),
     )
     startBridge()
   } else {
@@ -142,7 +168,19 @@ export async function startStack({ separate = false } = {}) {
     env,
     logs,
     async waitReady() {
-      await waitFor(jointsServed, READY_TIMEOUT_MS, `the bridge to serve joint states\n${logs()}`, 250)
+      const current = separate ? [processes[0], bridge] : [processes[0]]
+      await waitFor(
+        async () => {
+          const dead = current.find((p) => !p.alive())
+          if (dead) throw new StackDied(`${dead.name} exited before the bridge was ready\n${logs()}`)
+          return jointsServed()
+        },
+        READY_TIMEOUT_MS,
+        'the bridge to serve joint states',
+        250,
+      ).catch((err) => {
+        throw err instanceof StackDied ? err : new Error(`${err.message}\n${logs()}`)
+      })
     },
     /** Stop the bridge process only (separate stacks). */
     async stopBridge() {

@@ -1,5 +1,7 @@
 import type { SystemStatus } from '../api/client'
+import { useBackend } from '../backend'
 import { useConnection } from '../hooks/useConnection'
+import { useJointStream } from '../hooks/useJointStream'
 import type { DiagnosticsSnapshot } from '../ws/types'
 
 /** Return a value of the `hardware_node: Bus` diagnostic status, if present. */
@@ -10,6 +12,9 @@ export function busValue(diag: DiagnosticsSnapshot | null, key: string): string 
 /** Show the WebSocket state and the achieved loop and joint state rates. */
 export function ConnectionCard({ status, diagnostics }: { status: SystemStatus | null; diagnostics: DiagnosticsSnapshot | null }) {
   const state = useConnection()
+  const { socket } = useBackend()
+  // Re-renders at the joint stream's display rate, so the frame count below stays current.
+  useJointStream()
   const achieved = Number.parseFloat(busValue(diagnostics, 'achieved_rate_hz') ?? '')
   const configured = Number.parseFloat(busValue(diagnostics, 'configured_rate_hz') ?? '')
   const busState = busValue(diagnostics, 'state')
@@ -20,6 +25,8 @@ export function ConnectionCard({ status, diagnostics }: { status: SystemStatus |
       <dd data-testid="connection-state">
         <span className={`badge level-${state === 'open' ? 0 : state === 'connecting' ? 1 : 2}`}>{state}</span>
       </dd>
+      <dt>Joint frames</dt>
+      <dd data-testid="joint-stream-seq">{socket.jointSeq}</dd>
       <dt>Control loop</dt>
       <dd data-testid="loop-rate">
         {Number.isFinite(achieved) ? `${achieved.toFixed(1)} Hz` : '—'}

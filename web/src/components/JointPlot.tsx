@@ -124,7 +124,8 @@ export function drawPlot(
     const yy = Math.round(y(v)) + 0.5
     ctx.moveTo(0, yy)
     ctx.lineTo(w, yy)
-    ctx.fillText(v.toFixed(2), 2 * dpr, yy - 2 * dpr)
+    // A label at the very top goes under its line so that it is not cut off.
+    ctx.fillText(v.toFixed(2), 2 * dpr, yy < 12 * dpr ? yy + 11 * dpr : yy - 2 * dpr)
   }
   ctx.stroke()
 

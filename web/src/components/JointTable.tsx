@@ -28,7 +28,9 @@ export function JointTable({ sample }: { sample: JointStatesData | null }) {
 
 /** Format a position with 3 decimals; a missing value shows as a dash. */
 export function formatPosition(value: number | undefined): string {
-  return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(3)
+  if (value === undefined || !Number.isFinite(value)) return '—'
+  // Values that round to zero show as 0.000, not -0.000.
+  return Math.abs(value) < 0.0005 ? '0.000' : value.toFixed(3)
 }
 
 /** Return the unit of a joint of /joint_states: m for the head translation, else rad. */

@@ -63,6 +63,7 @@ describe('EventsPage', () => {
     await waitFor(() => expect(screen.getAllByTestId('event-row')).toHaveLength(25))
     fireEvent.change(screen.getByTestId('events-level'), { target: { value: '2' } })
     fireEvent.change(screen.getByTestId('events-source'), { target: { value: 'hardware_node' } })
+    fireEvent.click(screen.getByTestId('events-filter'))
     await waitFor(() => expect(screen.getByTestId('events-range').textContent).toBe('1–10 of 10'))
     const last = bridge.requests.filter((r) => r.path === '/api/events').at(-1)
     expect(last?.query.get('min_level')).toBe('2')

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useRef, useState, type FormEvent } from 'react'
 import type { EventsQuery } from '../api/client'
 import { TelemetryChart } from '../components/TelemetryChart'
 import { formatTime, levelName, LEVEL_NAMES } from '../format'
@@ -6,7 +6,6 @@ import { useEvents } from '../hooks/useEvents'
 import { useTelemetry } from '../hooks/useTelemetry'
 
 const PAGE_SIZE = 25
-const SOURCES = ['', 'hardware_node', 'bridge_node']
 const JOINTS = [
   'yaw_body',
   'stewart_1',
@@ -37,6 +36,9 @@ export function EventsPage() {
 function EventLog() {
   const [minLevel, setMinLevel] = useState(0)
   const [source, setSource] = useState('')
+  const [sourceDraft, setSourceDraft] = useState('')
+  // Sources seen so far, offered as suggestions (the server filters on the exact name).
+  const seenSources = useRef(new Set<string>())
   const [offset, setOffset] = useState(0)
   const query: EventsQuery = { limit: PAGE_SIZE, offset }
   if (minLevel > 0) query.min_level = minLevel
@@ -44,9 +46,14 @@ function EventLog() {
   const events = useEvents(query)
   const page = events.data
   const total = page?.total ?? 0
+  for (const e of page?.items ?? []) seenSources.current.add(e.source)
   const filter = (apply: () => void) => {
     apply()
     setOffset(0)
+  }
+  const applySource = (e: FormEvent) => {
+    e.preventDefault()
+    filter(() => setSource(sourceDraft.trim()))
   }
   return (
     <section className="card wide">
@@ -66,16 +73,25 @@ function EventLog() {
             ))}
           </select>
         </label>
-        <label>
-          Source{' '}
-          <select value={source} data-testid="events-source" onChange={(e) => filter(() => setSource(e.target.value))}>
-            {SOURCES.map((s) => (
-              <option key={s} value={s}>
-                {s || 'any'}
-              </option>
+        <form className="row" style={{ gap: 4 }} onSubmit={applySource}>
+          <label htmlFor="events-source">Source</label>
+          <input
+            id="events-source"
+            list="events-sources"
+            placeholder="any"
+            value={sourceDraft}
+            data-testid="events-source"
+            onChange={(e) => setSourceDraft(e.target.value)}
+          />
+          <datalist id="events-sources">
+            {[...seenSources.current].sort().map((s) => (
+              <option key={s} value={s} />
             ))}
-          </select>
-        </label>
+          </datalist>
+          <button type="submit" data-testid="events-filter">
+            Filter
+          </button>
+        </form>
         <span className="muted" data-testid="events-range">
           {total ? `${offset + 1}–${Math.min(offset + PAGE_SIZE, total)} of ${total}` : 'no events'}
         </span>

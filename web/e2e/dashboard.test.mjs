@@ -1,0 +1,158 @@
+// Browser tests of the dashboard served by the real bridge, on the simulated robot.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { launchBrowser, publishGoal, READY_TIMEOUT_MS, screenshot, shownJoint, startStack, waitFor } from './support.mjs'
+
+// The simulated motors move at their real speed; a 1 rad antenna move takes well under 10 s.
+const MOVE_TIMEOUT_MS = 30_000
+
+describe('dashboard on the running stack', () => {
+  let stack
+  let browser
+
+  before(
+    async () => {
+      stack = await startStack({ separate: true })
+      browser = await launchBrowser()
+    },
+    { timeout: READY_TIMEOUT_MS + 30_000 },
+  )
+
+  after(async () => {
+    await browser?.close()
+    await stack?.stop()
+  })
+
+  async function openPage(path = '/', options = {}) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options })
+    const page = await context.newPage()
+    const errors = []
+    page.on('pageerror', (err) => errors.push(err))
+    await page.goto(stack.baseUrl + path)
+    return { page, context, errors }
+  }
+
+  async function unlock(page, token) {
+    await page.getByTestId('token-input').fill(token)
+    await page.getByTestId('token-submit').click()
+  }
+
+  it('shows right_antenna moving toward a goal published over DDS', { timeout: 90_000 }, async () => {
+    const { page, context } = await openPage('/')
+    try {
+      await page.getByTestId('joint-right_antenna').waitFor({ timeout: 20_000 })
+      const start = await shownJoint(page, 'right_antenna')
+      assert.ok(Math.abs(start - 1.0) > 0.2, `right_antenna already at ${start}`)
+      await publishGoal(stack, 'right_antenna', 1.0)
+      await waitFor(
+        async () => Math.abs((await shownJoint(page, 'right_antenna')) - 1.0) < 0.05,
+        MOVE_TIMEOUT_MS,
+        'the shown right_antenna to reach 1.0 rad',
+      )
+      await screenshot(page, 'overview')
+    } finally {
+      await context.close()
+    }
+  })
+
+  for (const [path, testId] of [
+    ['/', 'page-overview'],
+    ['/health', 'page-health'],
+    ['/status', 'page-status'],
+    ['/diagnostics', 'page-diagnostics'],
+    ['/events', 'page-events'],
+  ]) {
+    it(`renders ${path} with live data and no script error`, { timeout: 60_000 }, async () => {
+      const { page, context, errors } = await openPage(path)
+      try {
+        await page.getByTestId(testId).waitFor({ timeout: 20_000 })
+        if (path === '/health') await page.getByTestId('component-ros').waitFor({ timeout: 20_000 })
+        if (path === '/status') await page.getByTestId('status-uptime').waitFor({ timeout: 20_000 })
+        if (path === '/diagnostics') await page.getByTestId('motor-right_antenna').waitFor({ timeout: 20_000 })
+        if (path === '/events') await page.getByTestId('events-table').waitFor({ timeout: 20_000 })
+        await page.waitForTimeout(500)
+        await screenshot(page, path === '/' ? 'route-overview' : `route-${path.slice(1)}`)
+        assert.equal(await page.getByTestId('error-fallback').count(), 0)
+        assert.deepEqual(errors.map(String), [])
+      } finally {
+        await context.close()
+      }
+    })
+  }
+
+  it('links /docs to the bridge API documentation', { timeout: 30_000 }, async () => {
+    const { page, context } = await openPage('/')
+    try {
+      await page.getByRole('link', { name: 'API docs' }).click()
+      await page.waitForURL(`${stack.baseUrl}/docs`)
+      assert.match(await page.title(), /docs|Swagger/i)
+      await screenshot(page, 'route-docs')
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('fits a phone screen in dark mode', { timeout: 30_000 }, async () => {
+    const { page, context } = await openPage('/', { viewport: { width: 375, height: 812 }, colorScheme: 'dark' })
+    try {
+      await page.getByTestId('joint-right_antenna').waitFor({ timeout: 20_000 })
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+      assert.ok(overflow <= 1, `the page is ${overflow} px wider than the screen`)
+      await screenshot(page, 'overview-phone-dark')
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('moves the antenna when a goal is sent from the controls', { timeout: 90_000 }, async () => {
+    const { page, context } = await openPage('/')
+    try {
+      await unlock(page, stack.token)
+      await page.getByTestId('joint-left_antenna').waitFor({ timeout: 20_000 })
+      await page.getByTestId('control-left_antenna-value').fill('-1.2')
+      await page.getByTestId('send-antennas').click()
+      await page.getByTestId('command-ok').waitFor({ timeout: 15_000 })
+      await waitFor(
+        async () => Math.abs((await shownJoint(page, 'left_antenna')) + 1.2) < 0.05,
+        MOVE_TIMEOUT_MS,
+        'the shown left_antenna to reach -1.2 rad',
+      )
+      await screenshot(page, 'controls-accepted')
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('turns the head when a head pose is sent from the controls', { timeout: 90_000 }, async () => {
+    const { page, context } = await openPage('/')
+    try {
+      await unlock(page, stack.token)
+      await page.getByTestId('joint-head_yaw').waitFor({ timeout: 20_000 })
+      await page.getByTestId('control-head-yaw-value').fill('20')
+      await page.getByTestId('send-head-pose').click()
+      await page.getByTestId('command-ok').waitFor({ timeout: 15_000 })
+      const goal = (20 * Math.PI) / 180
+      await waitFor(
+        async () => Math.abs((await shownJoint(page, 'head_yaw')) - goal) < 0.03,
+        MOVE_TIMEOUT_MS,
+        'the shown head_yaw to reach 20°',
+      )
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('shows the reason when the bridge refuses a command', { timeout: 60_000 }, async () => {
+    const { page, context } = await openPage('/')
+    try {
+      await unlock(page, 'not-the-token')
+      await page.getByTestId('send-antennas').click()
+      const error = page.getByTestId('command-error')
+      await error.waitFor({ timeout: 15_000 })
+      assert.match(await error.textContent(), /unauthori[sz]ed|token/i)
+      await screenshot(page, 'command-refused')
+    } finally {
+      await context.close()
+    }
+  })
+})
