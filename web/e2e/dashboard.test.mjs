@@ -12,7 +12,7 @@ describe('dashboard on the running stack', () => {
 
   before(
     async () => {
-      stack = await startStack({ separate: true })
+      stack = await startStack()
       browser = await launchBrowser()
     },
     { timeout: READY_TIMEOUT_MS + 30_000 },
