@@ -170,9 +170,9 @@ class HardwareNode(LifecycleNode):
         self._commands = diagnostics.CommandStats()
         self._reported_errors: dict[str, int] = {}
         self._diag_cache: tuple[float, diagnostics.DiagnosticsState] | None = None
-        self._publishers: list[Any] = []
-        self._subscriptions: list[Any] = []
-        self._services: list[Any] = []
+        self._owned_publishers: list[Any] = []
+        self._owned_subscriptions: list[Any] = []
+        self._owned_services: list[Any] = []
         self._configure_retry: Any = None
         # Whether the motors should hold torque: on at activate, changed by enable_torque, and
         # restored after a reboot (which leaves a rebooted motor torque-off).
@@ -351,13 +351,13 @@ class HardwareNode(LifecycleNode):
         self._stop_publishing()
         if self._loop is not None:
             self._loop.close()
-        for publisher in self._publishers:
+        for publisher in self._owned_publishers:
             self.destroy_lifecycle_publisher(publisher)
-        for subscription in self._subscriptions:
+        for subscription in self._owned_subscriptions:
             self.destroy_subscription(subscription)
-        for service in self._services:
+        for service in self._owned_services:
             self.destroy_service(service)
-        self._publishers, self._subscriptions, self._services = [], [], []
+        self._owned_publishers, self._owned_subscriptions, self._owned_services = [], [], []
         self._loop = None
         self._joint_states_pub = self._head_pose_pub = None
 
@@ -369,8 +369,8 @@ class HardwareNode(LifecycleNode):
             PoseStamped, "/reachy_mini/head_pose", 10
         )
         commands_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        self._publishers = [self._joint_states_pub, self._head_pose_pub]
-        self._subscriptions = [
+        self._owned_publishers = [self._joint_states_pub, self._head_pose_pub]
+        self._owned_subscriptions = [
             self.create_subscription(
                 JointState, "/reachy_mini/joint_commands", self._on_joint_command, commands_qos
             ),
@@ -378,7 +378,7 @@ class HardwareNode(LifecycleNode):
                 PoseStamped, "/reachy_mini/head_pose_command", self._on_head_pose, commands_qos
             ),
         ]
-        self._services = [
+        self._owned_services = [
             self.create_service(SetBool, "/reachy_mini/enable_torque", self._on_enable_torque),
             self.create_service(Trigger, "/reachy_mini/reboot_motors", self._on_reboot),
         ]

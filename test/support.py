@@ -231,3 +231,23 @@ def diagnostic_statuses(recorder: TopicRecorder) -> dict[str, Any]:
 def status_values(status: Any) -> dict[str, str]:
     """Return the key/values of a DiagnosticStatus as a dict."""
     return {kv.key: kv.value for kv in status.values}
+
+
+def call_service(
+    client: RosClient, srv_type: Any, name: str, request: Any, timeout: float = 15.0
+) -> Any:
+    """Call a ROS service and return its response.
+
+    wait_for_service only proves that the request path is matched; the response path is
+    discovered separately, and a response sent before it is matched is lost. One second of
+    settling covers that discovery on a loaded machine.
+    """
+    service_client = client.node.create_client(srv_type, name)
+    try:
+        if not service_client.wait_for_service(timeout):
+            raise TimeoutError(f"{name} is not offered")
+        time.sleep(1.0)
+        future = service_client.call_async(request)
+        return wait_for(lambda: future.result() if future.done() else None, timeout, name)
+    finally:
+        client.node.destroy_client(service_client)

@@ -23,6 +23,7 @@ from support import (
     Process,
     RosClient,
     TopicRecorder,
+    call_service,
     diagnostic_statuses,
     start_process,
     status_values,
@@ -91,10 +92,7 @@ def test_motor_hardware_error_is_reported_and_a_reboot_recovers_it(
     log = node.log()
     assert log.count("motor stewart_3: hardware error (overheating)") == 1, log
 
-    client = ros.node.create_client(Trigger, "/reachy_mini/reboot_motors")
-    assert client.wait_for_service(10.0)
-    future = client.call_async(Trigger.Request())
-    response = wait_for(lambda: future.result() if future.done() else None, 10.0, "reboot")
+    response = call_service(ros, Trigger, "/reachy_mini/reboot_motors", Trigger.Request())
     assert response.success, response.message
 
     def recovered() -> bool:

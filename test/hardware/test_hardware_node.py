@@ -17,6 +17,7 @@ from support import (
     Process,
     RosClient,
     TopicRecorder,
+    call_service,
     diagnostic_statuses,
     start_process,
     status_values,
@@ -195,8 +196,6 @@ def test_diagnostics_report_every_status_with_hardware_id_and_keys(diag: TopicRe
 
 
 def test_torque_service_turns_torque_off_and_on(client: RosClient, diag: TopicRecorder) -> None:
-    srv = client.node.create_client(SetBool, "/reachy_mini/enable_torque")
-    assert srv.wait_for_service(10.0)
 
     def torque_states() -> set[str]:
         statuses = diagnostic_statuses(diag)
@@ -206,7 +205,8 @@ def test_torque_service_turns_torque_off_and_on(client: RosClient, diag: TopicRe
         }
 
     for enabled, shown in ((False, "off"), (True, "on")):
-        future = srv.call_async(SetBool.Request(data=enabled))
-        response = wait_for(lambda f=future: f.result() if f.done() else None, 10.0, "reply")
+        response = call_service(
+            client, SetBool, "/reachy_mini/enable_torque", SetBool.Request(data=enabled)
+        )
         assert response.success, response.message
         wait_for(lambda s=shown: torque_states() == {s}, 10.0, f"every motor torque {shown}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
@@ -17,6 +16,7 @@ from support import (
     Process,
     RosClient,
     TopicRecorder,
+    call_service,
     diagnostic_statuses,
     start_process,
     status_values,
@@ -31,24 +31,17 @@ def start_node(tmp_path: Path, *params: str) -> Process:
     return start_process("hardware_node", args, tmp_path)
 
 
-def call(ros: RosClient, srv_type: Any, name: str, request: Any) -> Any:
-    client = ros.node.create_client(srv_type, name)
-    assert client.wait_for_service(15.0), f"{name} is not offered"
-    future = client.call_async(request)
-    result = wait_for(lambda: future.result() if future.done() else None, 15.0, name)
-    ros.node.destroy_client(client)
-    return result
-
-
 def transition(ros: RosClient, transition_id: int) -> bool:
     request = ChangeState.Request()
     request.transition.id = transition_id
-    return bool(call(ros, ChangeState, "/hardware_node/change_state", request).success)
+    return bool(call_service(ros, ChangeState, "/hardware_node/change_state", request).success)
 
 
 def state_label(ros: RosClient) -> str:
     return str(
-        call(ros, GetState, "/hardware_node/get_state", GetState.Request()).current_state.label
+        call_service(
+            ros, GetState, "/hardware_node/get_state", GetState.Request()
+        ).current_state.label
     )
 
 
