@@ -20,7 +20,7 @@ export PATH := $(BIN):$(HOME)/.cargo/bin:$(PATH)
 CORE_SOURCES := $(shell find $(CORE)/src $(CORE)/python -type f 2>/dev/null) \
 	$(wildcard $(CORE)/Cargo.toml $(CORE)/Cargo.lock $(CORE)/pyproject.toml)
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
-	$(wildcard web/index.html web/vite.config.ts web/tsconfig*.json)
+	$(wildcard web/index.html web/vite.config.ts web/tsconfig*.json web/openapi.json)
 
 .PHONY: run build venv core package web system-deps test test-rust test-python test-web \
 	test-browser lint clean
