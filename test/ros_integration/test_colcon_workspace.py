@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import signal
 import subprocess
 import sys
 import sysconfig
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +27,14 @@ import pytest
 from integration_support import ROOT
 from support import start_process, wait_for
 
-from reachy_mini_ros.bringup import ANALYZERS_FILE, PACKAGE, PARAMS_FILE, RVIZ_FILE, URDF_FILE
+from reachy_mini_ros.bringup import (
+    ANALYZERS_FILE,
+    NODES,
+    PACKAGE,
+    PARAMS_FILE,
+    RVIZ_FILE,
+    URDF_FILE,
+)
 from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
 
 BIN = Path(sys.executable).parent
@@ -71,6 +80,7 @@ class Workspace:
     def install_env(self, domain_id: int | None = None) -> dict[str, str]:
         """Return the environment `source install/setup.bash` gives, for this package."""
         env = dict(self.env)
+        env["ROS_LOG_DIR"] = str(self.root / "ros_log")
         env["PYTHONPATH"] = str(self.site_packages)
         env["AMENT_PREFIX_PATH"] = f"{self.prefix}{os.pathsep}{sys.prefix}"
         if domain_id is not None:
@@ -191,14 +201,18 @@ def ros_context(domain_id: int) -> Iterator[Any]:
         thread.join(5)
 
 
+def private_domain() -> int:
+    """Pick a DDS domain other than the test run's, so that no other node can answer."""
+    session_domain = int(os.environ["ROS_DOMAIN_ID"])
+    return random.SystemRandom().choice([d for d in range(1, 102) if d != session_domain])
+
+
 def test_installed_hardware_node_publishes_joint_states_over_dds(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     from sensor_msgs.msg import JointState
 
-    # Its own domain, so that no other hardware node of this test run can answer for it.
-    session_domain = int(os.environ["ROS_DOMAIN_ID"])
-    domain_id = random.SystemRandom().choice([d for d in range(1, 102) if d != session_domain])
+    domain_id = private_domain()
     executable = workspace.prefix / "lib" / PACKAGE / "hardware_node"
     process = start_process(
         "installed_hardware_node", [str(executable)], tmp_path, workspace.install_env(domain_id)
@@ -238,3 +252,82 @@ def test_colcon_test_runs_the_package_tests_and_they_pass(workspace: Workspace) 
         suite = suite[0]
     assert int(suite.get("tests", "0")) >= 10
     assert suite.get("failures") == "0" and suite.get("errors") == "0"
+
+
+# What `ros2 launch PACKAGE FILE ARGS` does, without ros2cli (not installable from PyPI).
+LAUNCH_RUNNER = """
+import sys
+from launch import LaunchService
+from launch.actions import IncludeLaunchDescription
+from launch.launch_description_sources import PythonLaunchDescriptionSource
+from ament_index_python.packages import get_package_share_directory
+
+path = get_package_share_directory(sys.argv[1]) + "/launch/" + sys.argv[2]
+arguments = [tuple(a.split(":=", 1)) for a in sys.argv[3:]]
+service = LaunchService()
+service.include_launch_description(
+    IncludeLaunchDescription(PythonLaunchDescriptionSource(path), launch_arguments=arguments)
+)
+sys.exit(service.run())
+"""
+
+
+def hardware_node_pids(launcher_pid: int) -> list[int]:
+    """Return the pids of the hardware_node processes below the launcher."""
+    import psutil
+
+    children = psutil.Process(launcher_pid).children(recursive=True)
+    return [c.pid for c in children if any("hardware_node" in part for part in c.cmdline())]
+
+
+def test_launch_file_runs_the_installed_hardware_node_alone_and_respawns_it(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    pytest.importorskip("launch_ros", reason="launch_ros is part of a ROS 2 install, not PyPI")
+    from sensor_msgs.msg import JointState
+
+    domain_id = private_domain()
+    env = workspace.install_env(domain_id)
+    # launch and launch_ros come from the ROS install, as after `source /opt/ros/.../setup.bash`.
+    outer = os.environ.get("PYTHONPATH")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env["PYTHONPATH"], outer) if p)
+    optional_off = [f"{spec.enabled_by}:=false" for spec in NODES if spec.enabled_by]
+    launcher = start_process(
+        "launch",
+        [sys.executable, "-c", LAUNCH_RUNNER, PACKAGE, "bringup.launch.py", *optional_off],
+        tmp_path,
+        env,
+    )
+    received: list[tuple[float, JointState]] = []
+    try:
+        with ros_context(domain_id) as node:
+            node.create_subscription(
+                JointState, "/joint_states", lambda m: received.append((time.monotonic(), m)), 10
+            )
+            wait_for(
+                lambda: received or not launcher.alive(),
+                90.0,
+                f"/joint_states from the launched node\n{launcher.log()[-3000:]}",
+            )
+            assert received, f"launch exited:\n{launcher.log()[-3000:]}"
+            first = hardware_node_pids(launcher.popen.pid)
+            assert len(first) == 1, first
+            os.kill(first[0], signal.SIGKILL)
+            respawned = wait_for(
+                lambda: [p for p in hardware_node_pids(launcher.popen.pid) if p not in first],
+                60.0,
+                f"a new hardware_node after the crash\n{launcher.log()[-3000:]}",
+            )
+            assert len(respawned) == 1
+            respawned_at = time.monotonic()
+            wait_for(
+                lambda: any(t > respawned_at for t, _m in received),
+                90.0,
+                f"/joint_states from the respawned node\n{launcher.log()[-3000:]}",
+            )
+    finally:
+        code = launcher.stop()
+    assert code == 0, launcher.log()[-3000:]
+    log = launcher.log()
+    for absent in ("bridge_node", "robot_state_publisher", "aggregator_node", "rviz2"):
+        assert f"[{absent}" not in log, absent
