@@ -91,7 +91,8 @@ def node_settings(spec: NodeSpec, share: Path) -> dict[str, Any]:
         parameters.append(str(share / "config" / ANALYZERS_FILE))
     elif spec.executable == "rviz2":
         arguments = ["-d", str(share / "config" / RVIZ_FILE)]
-    overrides.update(spec.extra_parameters)
+    # As in `reachy-mini bringup`: the launch arguments win over a spec's fixed parameters.
+    overrides = {**spec.extra_parameters, **overrides}
     if overrides:
         parameters.append(overrides)
     return {"parameters": parameters or None, "arguments": arguments or None}
