@@ -326,15 +326,15 @@ impl ControlLoop {
         Ok(answered)
     }
 
-    /// Start the loop thread, opening the bus first if needed.
+    /// Start the loop thread, opening (or re-initialising) the bus first.
     pub fn start(&self) -> Result<()> {
         let mut thread = lock(&self.thread);
         if thread.as_ref().is_some_and(|t| !t.is_finished()) {
             return Ok(());
         }
-        if lock(&self.shared.bus).is_none() {
-            self.open()?;
-        }
+        // Ping and initialise every time: a bus watchdog that tripped while the loop was
+        // stopped is cleared and armed again here.
+        self.open()?;
         self.shared.stop.store(false, Ordering::SeqCst);
         let shared = Arc::clone(&self.shared);
         let handle = std::thread::Builder::new()

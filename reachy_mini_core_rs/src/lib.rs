@@ -4,6 +4,7 @@ pub mod bus;
 pub mod control_loop;
 pub mod error;
 pub mod joints;
+pub mod kinematics;
 pub mod protocol;
 #[cfg(feature = "python")]
 mod python;

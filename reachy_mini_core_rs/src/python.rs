@@ -4,7 +4,7 @@
 //! wait (bus I/O, a lock, a snapshot) runs with the GIL released.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pyo3::exceptions::{PyException, PyValueError};
@@ -12,10 +12,11 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 
-use crate::bus::sim;
+use crate::bus::{pty, sim};
 use crate::control_loop::{self, Backend, LoopConfig};
 use crate::error::Error;
 use crate::joints;
+use crate::kinematics;
 use crate::protocol;
 
 /// The exception classes, built once when the module is imported.
@@ -256,6 +257,122 @@ impl SimBus {
         d.set_item("crc_corruption", m.corrupt_crc)?;
         Ok(d)
     }
+}
+
+/// Serve a SimBus on a pseudo-terminal, so the serial transport can be used against it.
+#[pyclass(frozen, module = "reachy_mini_core_rs._core")]
+struct PtyBus {
+    server: Mutex<pty::PtyServer>,
+    path: String,
+    sim: Py<SimBus>,
+}
+
+#[pymethods]
+impl PtyBus {
+    #[new]
+    #[pyo3(signature = (sim = None))]
+    fn new(py: Python<'_>, sim: Option<Py<SimBus>>) -> PyResult<Self> {
+        let sim = match sim {
+            Some(sim) => sim,
+            None => Py::new(py, SimBus { inner: sim::SimBus::new(1_000_000) })?,
+        };
+        let inner = sim.get().inner.clone();
+        let server = py.detach(|| pty::PtyServer::start(inner)).py_err(py)?;
+        let path = server.path().to_string();
+        Ok(PtyBus { server: Mutex::new(server), path, sim })
+    }
+    /// Path of the pty slave device, to open as a serial port.
+    #[getter]
+    fn path(&self) -> &str {
+        &self.path
+    }
+    #[getter]
+    fn sim(&self, py: Python<'_>) -> Py<SimBus> {
+        self.sim.clone_ref(py)
+    }
+    /// Stop answering and close the pty.
+    fn stop(&self, py: Python<'_>) {
+        py.detach(|| self.server.lock().unwrap_or_else(|e| e.into_inner()).stop())
+    }
+    fn __repr__(&self) -> String {
+        format!("PtyBus(path='{}')", self.path)
+    }
+}
+
+/// Head pose relative to its neutral position: metres and radians (roll, pitch, yaw).
+#[pyclass(module = "reachy_mini_core_rs._core")]
+#[derive(Clone)]
+struct HeadPose {
+    #[pyo3(get, set)]
+    x: f64,
+    #[pyo3(get, set)]
+    y: f64,
+    #[pyo3(get, set)]
+    z: f64,
+    #[pyo3(get, set)]
+    roll: f64,
+    #[pyo3(get, set)]
+    pitch: f64,
+    #[pyo3(get, set)]
+    yaw: f64,
+}
+
+impl HeadPose {
+    fn pose(&self) -> kinematics::Pose {
+        kinematics::Pose {
+            x: self.x,
+            y: self.y,
+            z: self.z,
+            roll: self.roll,
+            pitch: self.pitch,
+            yaw: self.yaw,
+        }
+    }
+}
+
+#[pymethods]
+impl HeadPose {
+    #[new]
+    #[pyo3(signature = (x = 0.0, y = 0.0, z = 0.0, roll = 0.0, pitch = 0.0, yaw = 0.0))]
+    fn new(x: f64, y: f64, z: f64, roll: f64, pitch: f64, yaw: f64) -> Self {
+        HeadPose { x, y, z, roll, pitch, yaw }
+    }
+    fn as_tuple(&self) -> (f64, f64, f64, f64, f64, f64) {
+        (self.x, self.y, self.z, self.roll, self.pitch, self.yaw)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "HeadPose(x={}, y={}, z={}, roll={}, pitch={}, yaw={})",
+            self.x, self.y, self.z, self.roll, self.pitch, self.yaw
+        )
+    }
+}
+
+/// Return the six Stewart motor angles (stewart_1..6) for pose; KinematicsError if none.
+#[pyfunction]
+fn inverse_kinematics(py: Python<'_>, pose: PyRef<'_, HeadPose>) -> PyResult<Vec<f64>> {
+    kinematics::inverse(&pose.pose()).py_err(py).map(|a| a.to_vec())
+}
+
+/// Return the head pose of six Stewart motor angles.
+#[pyfunction]
+#[pyo3(signature = (angles, body_yaw = 0.0))]
+fn forward_kinematics(py: Python<'_>, angles: Vec<f64>, body_yaw: f64) -> PyResult<HeadPose> {
+    let angles: [f64; 6] = angles.try_into().map_err(|a: Vec<f64>| {
+        to_py(py, Error::Kinematics(format!("expected 6 motor angles, got {}", a.len())))
+    })?;
+    if !body_yaw.is_finite() {
+        return Err(to_py(py, Error::Kinematics("body_yaw is not finite".into())));
+    }
+    let pose = py.detach(|| kinematics::forward(&angles, None)).py_err(py)?;
+    Ok(HeadPose {
+        x: pose.x,
+        y: pose.y,
+        z: pose.z,
+        roll: pose.roll,
+        pitch: pose.pitch,
+        yaw: pose.yaw,
+    })
 }
 
 /// One immutable reading of the robot, published by the control loop.
@@ -568,7 +685,11 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(crc16, m)?)?;
     m.add_function(wrap_pyfunction!(encode_instruction, m)?)?;
     m.add_function(wrap_pyfunction!(decode_status, m)?)?;
+    m.add_function(wrap_pyfunction!(inverse_kinematics, m)?)?;
+    m.add_function(wrap_pyfunction!(forward_kinematics, m)?)?;
     m.add_class::<StatusPacket>()?;
+    m.add_class::<HeadPose>()?;
+    m.add_class::<PtyBus>()?;
     m.add_class::<SimBus>()?;
     m.add_class::<Snapshot>()?;
     m.add_class::<LoopStats>()?;

@@ -72,7 +72,13 @@ def decode_status(packet: bytes) -> StatusPacket:
     """Decode one status packet; raise CrcError, LengthError or HeaderError when it is bad."""
 
 class HeadPose:
-    """Head pose relative to its neutral position: metres and radians (roll, pitch, yaw)."""
+    """Head pose relative to its neutral position: metres and radians (roll, pitch, yaw).
+
+    The pose is in the body frame (which turns with yaw_body); the rotation is
+    R = Rz(yaw)·Ry(pitch)·Rx(roll), as ROS's roll/pitch/yaw. The reachable envelope is roll and
+    pitch within ±40°, yaw within ±65° and each translation within ±30 mm, further limited by
+    the motor limits of the joint table.
+    """
 
     def __init__(
         self,
@@ -97,7 +103,8 @@ def inverse_kinematics(pose: HeadPose) -> list[float]:
 def forward_kinematics(angles: Sequence[float], body_yaw: float = 0.0) -> HeadPose:
     """Return the head pose of six Stewart motor angles.
 
-    Raises KinematicsError if the numerical solution does not converge.
+    Raises KinematicsError if the numerical solution does not converge. The pose is in the body
+    frame, so it does not depend on body_yaw; body_yaw only has to be finite.
     """
 
 class SimBus:
@@ -115,7 +122,12 @@ class SimBus:
     def set_crc_corruption(self, motor_id: int | None, corrupt: bool) -> None:
         """Corrupt the CRC of replies from one motor, or from all when motor_id is None."""
     def inject_hardware_error(self, motor_id: int, bits: int) -> None:
-        """Set Hardware Error Status bits; torque is cleared until the motor is rebooted."""
+        """Set Hardware Error Status bits; torque is cleared until the motor is rebooted.
+
+        As on the real motor, torque is cleared only by bits of the Shutdown mask (52 on Reachy
+        Mini: overheating, electrical shock, overload); an input-voltage error only raises the
+        alert flag.
+        """
     def set_unplugged(self, unplugged: bool) -> None:
         """Unplug the bus (every transfer fails as a lost port) or plug it back."""
     def set_reply_delay(self, seconds: float) -> None:

@@ -1,5 +1,6 @@
 //! Transports (serial port, simulated bus, pseudo-terminal) and the transactions on top.
 
+pub mod pty;
 pub mod serial;
 pub mod sim;
 

@@ -14,6 +14,7 @@ use crate::joints::{
     addr, rad_to_ticks, ticks_to_rad, HW_ERROR_OVERHEATING, MODEL_NUMBERS, MOTOR_IDS,
     SHUTDOWN_MASK, VELOCITY_UNIT_RAD_S,
 };
+use crate::kinematics;
 use crate::protocol::{self, Packet, PacketParser};
 use crate::timing::{sleep_until, wire_time};
 
@@ -313,14 +314,15 @@ impl SimState {
                     (u16::from_le_bytes([p[0], p[1]]), u16::from_le_bytes([p[2], p[3]]));
                 let fast = packet.instruction == protocol::FAST_SYNC_READ;
                 let mut blocks: Vec<(u8, u8, Vec<u8>)> = Vec::new();
-                let mut broken = false;
+                // Index of the first silent motor of a fast sync read, where its chain stops.
+                let mut broken_at = None;
                 let mut corrupt_any = false;
                 for &id in &p[4..] {
                     let Some(m) = self.motor_mut(id) else { continue };
                     if m.unresponsive {
-                        broken = true;
+                        broken_at.get_or_insert(blocks.len());
                         if fast {
-                            break;
+                            blocks.push((0, id, vec![0; length as usize]));
                         }
                         continue;
                     }
@@ -343,9 +345,9 @@ impl SimState {
                     let refs: Vec<(u8, u8, &[u8])> =
                         blocks.iter().map(|(e, id, d)| (*e, *id, d.as_slice())).collect();
                     let mut reply = protocol::encode_fast_sync_reply(&refs);
-                    if broken {
-                        // The chain stops at the silent motor: the packet never completes.
-                        reply.truncate(8 + blocks.len() * (length as usize + 4));
+                    if let Some(k) = broken_at {
+                        // The motors before the silent one answered; the packet never completes.
+                        reply.truncate(8 + k * (length as usize + 4));
                     } else if corrupt_any {
                         corrupt(&mut reply);
                     }
@@ -394,10 +396,20 @@ pub struct SimBus {
 impl SimBus {
     pub fn new(baudrate: u32) -> Self {
         let now = Instant::now();
+        // The Stewart motors start where they hold the head at its neutral pose.
+        let neutral = kinematics::neutral_angles();
         let motors = MOTOR_IDS
             .iter()
             .zip(MODEL_NUMBERS)
-            .map(|(&id, model)| SimMotor::new(id, model, now))
+            .enumerate()
+            .map(|(k, (&id, model))| {
+                let mut motor = SimMotor::new(id, model, now);
+                if (1..=6).contains(&k) {
+                    motor.position = neutral[k - 1];
+                    motor.goal = motor.position;
+                }
+                motor
+            })
             .collect();
         let state =
             SimState { motors, last_step: now, unplugged: false, reply_delay: Duration::ZERO };
@@ -538,5 +550,138 @@ impl Transport for SimTransport {
 
     fn baudrate(&self) -> u32 {
         self.sim.baudrate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::Bus;
+    use crate::joints::HW_ERROR_OVERLOAD;
+
+    fn bus(sim: &SimBus) -> Bus {
+        Bus::new(Box::new(SimTransport::new(sim.clone())), Duration::from_millis(20))
+    }
+
+    #[test]
+    fn motor_heats_under_sustained_load_until_overheating_clears_torque() {
+        let now = Instant::now();
+        let mut motor = SimMotor::new(11, 1200, now);
+        motor.torque_enabled = true;
+        // A crawling speed limit keeps a large tracking error, so the current saturates.
+        motor.goal_velocity = 1;
+        motor.goal = 3.0;
+        let mut seconds = 0;
+        while motor.torque_enabled && seconds < 600 {
+            motor.step(1.0, now);
+            seconds += 1;
+        }
+        assert!(!motor.torque_enabled, "still on at {:.1} °C", motor.temperature);
+        assert_eq!(motor.hardware_error & HW_ERROR_OVERHEATING, HW_ERROR_OVERHEATING);
+        assert!(seconds > 10, "tripped after {seconds} s");
+    }
+
+    #[test]
+    fn idle_motor_stays_at_ambient_temperature() {
+        let now = Instant::now();
+        let mut motor = SimMotor::new(11, 1200, now);
+        motor.torque_enabled = true;
+        for _ in 0..600 {
+            motor.step(1.0, now);
+        }
+        assert!(motor.temperature < AMBIENT_C + 1.0);
+        assert_eq!(motor.hardware_error, 0);
+    }
+
+    #[test]
+    fn shutdown_error_refuses_torque_until_reboot() {
+        let sim = SimBus::new(1_000_000);
+        let mut bus = bus(&sim);
+        bus.write(12, addr::TORQUE_ENABLE, &[1]).expect("torque on");
+        sim.inject_hardware_error(12, HW_ERROR_OVERLOAD).expect("motor 12");
+        assert!(!sim.motor(12).expect("motor").torque_enabled);
+        assert_eq!(
+            bus.write(12, addr::TORQUE_ENABLE, &[1]),
+            Err(Error::Status { id: 12, error: 1 })
+        );
+        bus.reboot(12).expect("reboot");
+        bus.write(12, addr::TORQUE_ENABLE, &[1]).expect("torque on after reboot");
+    }
+
+    #[test]
+    fn status_carries_the_alert_flag_while_a_hardware_error_is_set() {
+        let sim = SimBus::new(1_000_000);
+        let mut bus = bus(&sim);
+        sim.inject_hardware_error(10, crate::joints::HW_ERROR_INPUT_VOLTAGE).expect("motor 10");
+        let reads = bus.sync_read(&[10, 11], addr::PRESENT_POSITION, 4).expect("transport ok");
+        assert!(matches!(reads[0], Ok((_, true))));
+        assert!(matches!(reads[1], Ok((_, false))));
+    }
+
+    #[test]
+    fn eeprom_writes_are_refused_while_torque_is_on() {
+        let sim = SimBus::new(1_000_000);
+        let mut bus = bus(&sim);
+        bus.write(10, addr::TORQUE_ENABLE, &[1]).expect("torque on");
+        assert_eq!(bus.write(10, addr::SHUTDOWN, &[53]), Err(Error::Status { id: 10, error: 7 }));
+        assert_eq!(
+            bus.write(10, addr::PRESENT_POSITION, &[0; 4]),
+            Err(Error::Status { id: 10, error: 7 })
+        );
+    }
+
+    #[test]
+    fn tripped_watchdog_refuses_goals_until_cleared() {
+        let sim = SimBus::new(1_000_000);
+        let mut bus = bus(&sim);
+        bus.write(10, addr::TORQUE_ENABLE, &[1]).expect("torque on");
+        bus.write(10, addr::BUS_WATCHDOG, &[1]).expect("arm 20 ms");
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(sim.motor(10).expect("motor").watchdog, WATCHDOG_TRIPPED);
+        let goal = 2500i32.to_le_bytes();
+        assert_eq!(
+            bus.write(10, addr::GOAL_POSITION, &goal),
+            Err(Error::Status { id: 10, error: 4 })
+        );
+        bus.write(10, addr::BUS_WATCHDOG, &[0]).expect("clear");
+        bus.write(10, addr::GOAL_POSITION, &goal).expect("accepted again");
+    }
+
+    #[test]
+    fn unresponsive_motor_breaks_a_fast_sync_read_but_not_a_sync_read() {
+        let sim = SimBus::new(1_000_000);
+        let mut bus = bus(&sim);
+        sim.set_unresponsive(14, true).expect("motor 14");
+        assert!(matches!(
+            bus.fast_sync_read(&MOTOR_IDS, addr::PRESENT_POSITION, 4),
+            Err(Error::Timeout { .. })
+        ));
+        let reads = bus.sync_read(&MOTOR_IDS, addr::PRESENT_POSITION, 4).expect("transport ok");
+        assert_eq!(reads.iter().filter(|r| r.is_err()).count(), 1);
+        assert!(reads[4].is_err());
+    }
+
+    #[test]
+    fn every_transaction_takes_at_least_its_wire_time() {
+        let sim = SimBus::new(1_000_000);
+        let mut bus = bus(&sim);
+        let start = Instant::now();
+        for _ in 0..20 {
+            bus.sync_read(&MOTOR_IDS, addr::PRESENT_POSITION, 4).expect("transport ok");
+        }
+        // 23-byte instruction + nine 15-byte replies = 158 bytes = 1.58 ms at 1 Mbaud.
+        assert!(start.elapsed() >= Duration::from_micros(20 * 1580));
+    }
+
+    #[test]
+    fn unplugged_bus_fails_every_transfer_and_reopen() {
+        let sim = SimBus::new(1_000_000);
+        let mut bus = bus(&sim);
+        sim.set_unplugged(true);
+        assert!(matches!(bus.ping(10), Err(Error::Io(_))));
+        assert!(matches!(bus.reopen(), Err(Error::Io(_))));
+        sim.set_unplugged(false);
+        bus.reopen().expect("plugged back");
+        assert_eq!(bus.ping(10), Ok(1240));
     }
 }
