@@ -243,6 +243,7 @@ def test_colcon_test_runs_the_package_tests_and_they_pass(workspace: Workspace) 
         "--pytest-args",
         "test/ros_integration/test_urdf_model.py",
         "test/ros_integration/test_diagnostic_analyzers.py",
+        "test/ros_integration/test_rviz_view.py",
     )
     assert tested.returncode == 0, tested.stdout[-4000:] + tested.stderr[-4000:]
     summary = workspace.colcon("test-result", "--test-result-base", str(results), "--all")
