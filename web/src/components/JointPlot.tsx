@@ -26,8 +26,14 @@ export function JointPlot({ joints, windowS = 20 }: Props) {
     if (!canvas || !ctx) return
     const colors = readColors(canvas)
     let frame = 0
+    let drawnSeq = -1
+    let drawnWidth = -1
     const draw = () => {
       frame = requestAnimationFrame(draw)
+      // Redraw only when a sample arrived or the canvas was resized: an idle plot costs nothing.
+      if (socket.jointSeq === drawnSeq && canvas.clientWidth === drawnWidth) return
+      drawnSeq = socket.jointSeq
+      drawnWidth = canvas.clientWidth
       drawPlot(ctx, canvas, socket.history, joints, windowS, colors)
     }
     frame = requestAnimationFrame(draw)

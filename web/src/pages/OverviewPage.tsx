@@ -16,9 +16,17 @@ const PLOT_GROUPS: Record<string, string[]> = {
   'head orientation': ['head_roll', 'head_pitch', 'head_yaw'],
 }
 
+// Only these two re-render with the stream (10 times a second), not the whole page.
+function LivePoseView() {
+  return <PoseView sample={useJointStream()} />
+}
+
+function LiveJointTable() {
+  return <JointTable sample={useJointStream()} />
+}
+
 /** The robot at a glance: connection, pose drawing, live joints, plot and controls. */
 export function OverviewPage() {
-  const sample = useJointStream()
   const health = useHealth()
   const status = useStatus()
   const diagnostics = useDiagnostics()
@@ -34,7 +42,7 @@ export function OverviewPage() {
       </section>
       <section className="card">
         <h2>Pose</h2>
-        <PoseView sample={sample} />
+        <LivePoseView />
       </section>
       <section className="card wide">
         <h2>
@@ -49,7 +57,7 @@ export function OverviewPage() {
       </section>
       <section className="card">
         <h2>Joints</h2>
-        <JointTable sample={sample} />
+        <LiveJointTable />
       </section>
       <section className="card">
         <h2>Controls</h2>
