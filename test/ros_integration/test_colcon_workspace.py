@@ -292,6 +292,7 @@ def test_launch_file_runs_the_installed_hardware_node_alone_and_respawns_it(
     # launch and launch_ros come from the ROS install, as after `source /opt/ros/.../setup.bash`.
     outer = os.environ.get("PYTHONPATH")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (env["PYTHONPATH"], outer) if p)
+    env["TMPDIR"] = str(tmp_path)  # where launch_ros writes the nodes' parameter files
     optional_off = [f"{spec.enabled_by}:=false" for spec in NODES if spec.enabled_by]
     launcher = start_process(
         "launch",
