@@ -1,11 +1,14 @@
 import { HealthBadge } from '../components/HealthBadge'
 import { useConnection } from '../hooks/useConnection'
 import { useHealth } from '../hooks/useHealth'
-import { formatTime } from '../format'
+import { useStatus } from '../hooks/useStatus'
+import { formatDuration, formatTime } from '../format'
 
 /** Each component of the bridge with its state and when it was checked; refreshed every 10 s. */
 export function HealthPage() {
   const health = useHealth(10000)
+  // The service manager's view of each component (state, restarts, last error), same period.
+  const details = useStatus(10000).data?.component_details ?? {}
   const ws = useConnection()
   const checked = health.updatedAt ? new Date(health.updatedAt).toLocaleTimeString() : '—'
   const components = Object.entries(health.data?.components ?? {}).sort(([a], [b]) => a.localeCompare(b))
@@ -33,24 +36,41 @@ export function HealthPage() {
             <tr>
               <th>Component</th>
               <th>State</th>
+              <th>Service</th>
               <th>Last check</th>
             </tr>
           </thead>
           <tbody>
-            {components.map(([name, ok]) => (
-              <tr key={name} data-testid={`component-${name}`}>
-                <td>{name}</td>
-                <td>
-                  <span className={`badge level-${ok ? 0 : 2}`}>{ok ? 'up' : 'down'}</span>
-                </td>
-                <td>{checked}</td>
-              </tr>
-            ))}
+            {components.map(([name, ok]) => {
+              const d = details[name]
+              return (
+                <tr key={name} data-testid={`component-${name}`}>
+                  <td>{name}</td>
+                  <td>
+                    <span className={`badge level-${ok ? 0 : 2}`}>{ok ? 'up' : 'down'}</span>
+                  </td>
+                  <td>
+                    {d ? (
+                      <>
+                        {d.state}
+                        {d.uptime_s != null && <span className="muted"> for {formatDuration(d.uptime_s)}</span>}
+                        {d.restarts > 0 && <span className="muted">, {d.restarts} restarts</span>}
+                        {d.last_error && <div className="error">{d.last_error}</div>}
+                      </>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>{checked}</td>
+                </tr>
+              )
+            })}
             <tr data-testid="component-live-websocket">
               <td>live WebSocket (this page)</td>
               <td>
                 <span className={`badge level-${ws === 'open' ? 0 : 2}`}>{ws}</span>
               </td>
+              <td>—</td>
               <td>live</td>
             </tr>
           </tbody>

@@ -50,11 +50,36 @@ describe('HealthPage', () => {
   let bridge: FakeBridge
 
   beforeEach(async () => {
-    bridge = new FakeBridge().route('GET /api/health', {
-      ...HEALTHY,
-      status: 'degraded',
-      components: { ...HEALTHY.components, database: false },
-    })
+    bridge = new FakeBridge()
+      .route('GET /api/health', {
+        ...HEALTHY,
+        status: 'degraded',
+        components: { ...HEALTHY.components, database: false },
+      })
+      .route('GET /system/status', {
+        running: true,
+        uptime: 10,
+        components: { ...HEALTHY.components, database: false },
+        component_details: {
+          database: {
+            healthy: false,
+            state: 'failed',
+            critical: false,
+            uptime_s: null,
+            start_duration_s: 0.1,
+            restarts: 2,
+            last_error: 'disk full',
+          },
+        },
+        config: HEALTHY.config,
+        stats: { requests_count: 1, active_connections: 0, memory_usage: 50, cpu_percent: 1 },
+        robot: {
+          joint_state_age_s: null,
+          joint_state_rate_hz: 0,
+          diagnostics_age_s: null,
+          diagnostics: { ok: 0, warn: 0, error: 0, stale: 0 },
+        },
+      })
     await bridge.start()
   })
 
@@ -65,6 +90,13 @@ describe('HealthPage', () => {
     await waitFor(() => expect(screen.getByTestId('component-database').textContent).toContain('down'))
     expect(screen.getByTestId('component-ros').textContent).toContain('up')
     expect(screen.getByTestId('health-status').textContent).toBe('degraded')
+  })
+
+  it('shows the service state, restarts and last error of a component', async () => {
+    renderWithBridge(bridge, <HealthPage />)
+    await waitFor(() => expect(screen.getByTestId('component-database').textContent).toContain('disk full'))
+    expect(screen.getByTestId('component-database').textContent).toContain('failed')
+    expect(screen.getByTestId('component-database').textContent).toContain('2 restarts')
   })
 
   it('checks again when asked', async () => {
