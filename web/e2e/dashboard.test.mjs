@@ -80,6 +80,29 @@ describe('dashboard on the running stack', () => {
     })
   }
 
+  it('moves between pages with the history API, without reloading', { timeout: 60_000 }, async () => {
+    const { page, context } = await openPage('/')
+    try {
+      await page.getByTestId('page-overview').waitFor({ timeout: 20_000 })
+      await page.evaluate(() => (window.loadedOnce = true))
+      for (const [name, testId, path] of [
+        ['Health', 'page-health', '/health'],
+        ['Diagnostics', 'page-diagnostics', '/diagnostics'],
+        ['Events', 'page-events', '/events'],
+        ['Status', 'page-status', '/status'],
+      ]) {
+        await page.getByRole('link', { name, exact: true }).click()
+        await page.getByTestId(testId).waitFor({ timeout: 20_000 })
+        assert.equal(new URL(page.url()).pathname, path)
+      }
+      await page.goBack()
+      await page.getByTestId('page-events').waitFor({ timeout: 20_000 })
+      assert.equal(await page.evaluate(() => window.loadedOnce), true)
+    } finally {
+      await context.close()
+    }
+  })
+
   it('links /docs to the bridge API documentation', { timeout: 30_000 }, async () => {
     const { page, context } = await openPage('/')
     try {
