@@ -19,7 +19,7 @@ use crate::joints::{
     addr, rad_to_ticks, ticks_to_rad, COUNT, JOINT_LIMITS, MOTOR_IDS, VELOCITY_UNIT_RAD_S,
 };
 use crate::protocol::{le_i16, le_i32, le_u16};
-use crate::timing::{lower_timer_slack, wait_until};
+use crate::timing::{lower_timer_slack, request_realtime, wait_until};
 
 /// Samples kept for the percentiles: 10 s at 200 Hz.
 const WINDOW: usize = 2000;
@@ -163,6 +163,8 @@ pub struct LoopStats {
     pub errors: BTreeMap<String, u64>,
     pub bus_state: BusState,
     pub reconnects: u64,
+    /// Whether the loop thread runs with real-time (SCHED_FIFO) priority.
+    pub realtime: bool,
 }
 
 #[derive(Debug, Default)]
@@ -175,6 +177,7 @@ struct StatsAcc {
     recent_starts: VecDeque<Instant>,
     errors: BTreeMap<String, u64>,
     reconnects: u64,
+    realtime: bool,
 }
 
 impl StatsAcc {
@@ -507,6 +510,7 @@ impl ControlLoop {
             errors: stats.errors.clone(),
             bus_state: self.shared.bus_state(),
             reconnects: stats.reconnects,
+            realtime: stats.realtime,
         }
     }
 }
@@ -547,8 +551,13 @@ struct Cycle {
     next_attempt: Instant,
 }
 
+/// SCHED_FIFO priority of the loop thread when the system grants it: above ordinary threads,
+/// below the kernel's own interrupt threads (50).
+const REALTIME_PRIORITY: i32 = 20;
+
 fn run(shared: &Shared) {
     lower_timer_slack();
+    lock(&shared.stats).realtime = request_realtime(REALTIME_PRIORITY);
     let period = Duration::from_secs_f64(1.0 / shared.config.rate_hz);
     let mut cycle = Cycle {
         seq: lock(&shared.latest).as_ref().map_or(0, |s| s.seq),

@@ -143,6 +143,56 @@ fn encode_instruction<'py>(
     PyBytes::new(py, &protocol::encode_packet(id, instruction, params))
 }
 
+/// Return a Sync Read (or Fast Sync Read) instruction for several motors.
+#[pyfunction]
+#[pyo3(signature = (address, length, ids, fast = false))]
+fn encode_sync_read<'py>(
+    py: Python<'py>,
+    address: u16,
+    length: u16,
+    ids: Vec<u8>,
+    fast: bool,
+) -> Bound<'py, PyBytes> {
+    let packet = if fast {
+        protocol::fast_sync_read(address, length, &ids)
+    } else {
+        protocol::sync_read(address, length, &ids)
+    };
+    PyBytes::new(py, &packet)
+}
+
+/// Return a Sync Write instruction: one little-endian value of `length` bytes per motor.
+#[pyfunction]
+fn encode_sync_write<'py>(
+    py: Python<'py>,
+    address: u16,
+    length: u16,
+    ids: Vec<u8>,
+    values: Vec<i64>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    if length == 0 || length > 8 {
+        return Err(to_py(py, Error::Length(format!("sync write of {length} bytes per motor"))));
+    }
+    if ids.len() != values.len() {
+        return Err(to_py(
+            py,
+            Error::Length(format!("{} ids but {} values", ids.len(), values.len())),
+        ));
+    }
+    let data: Vec<[u8; 8]> = values.iter().map(|v| v.to_le_bytes()).collect();
+    let blocks: Vec<(u8, &[u8])> =
+        ids.iter().zip(&data).map(|(id, bytes)| (*id, &bytes[..length as usize])).collect();
+    let packet = protocol::sync_write(address, length, &blocks).py_err(py)?;
+    Ok(PyBytes::new(py, &packet))
+}
+
+/// Return each motor's value from a stream of sync read replies (None when missing or bad).
+#[pyfunction]
+#[pyo3(signature = (stream, ids, length, signed = true))]
+fn decode_sync_read(stream: &[u8], ids: Vec<u8>, length: usize, signed: bool) -> Vec<Option<i64>> {
+    protocol::decode_sync_read_values(stream, &ids, length, signed)
+}
+
 /// A decoded status packet.
 #[pyclass(frozen, module = "reachy_mini_core_rs._core")]
 struct StatusPacket {
@@ -523,6 +573,11 @@ impl LoopStats {
     fn reconnects(&self) -> u64 {
         self.inner.reconnects
     }
+    /// Whether the loop thread got real-time (SCHED_FIFO) priority from the system.
+    #[getter]
+    fn realtime(&self) -> bool {
+        self.inner.realtime
+    }
     fn __repr__(&self) -> String {
         format!("{:?}", self.inner)
     }
@@ -685,6 +740,9 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(crc16, m)?)?;
     m.add_function(wrap_pyfunction!(encode_instruction, m)?)?;
     m.add_function(wrap_pyfunction!(decode_status, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_sync_read, m)?)?;
+    m.add_function(wrap_pyfunction!(encode_sync_write, m)?)?;
+    m.add_function(wrap_pyfunction!(decode_sync_read, m)?)?;
     m.add_function(wrap_pyfunction!(inverse_kinematics, m)?)?;
     m.add_function(wrap_pyfunction!(forward_kinematics, m)?)?;
     m.add_class::<StatusPacket>()?;

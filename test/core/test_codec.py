@@ -125,3 +125,41 @@ def test_status_round_trips_through_encode_and_decode(motor: int, err: int, data
     assert status.error == err & 0x7F
     assert status.alert == bool(err & 0x80)
     assert status.params == data
+
+
+def test_encode_sync_read_matches_the_published_sync_read() -> None:
+    expected = bytes.fromhex("FF FF FD 00 FE 09 00 82 84 00 04 00 01 02 CE FA")
+    assert core.encode_sync_read(132, 4, [1, 2]) == expected
+
+
+def test_encode_sync_read_fast_uses_the_fast_instruction() -> None:
+    packet = core.encode_sync_read(132, 4, [10, 11], fast=True)
+    assert packet[7] == 0x8A
+    assert packet[8:][:6] == bytes([0x84, 0, 4, 0, 10, 11])
+
+
+def test_encode_sync_write_equals_the_packet_built_by_hand() -> None:
+    params = bytes([0x74, 0, 4, 0, 10]) + (2048).to_bytes(4, "little")
+    params += bytes([11]) + (-1).to_bytes(4, "little", signed=True)
+    assert core.encode_sync_write(116, 4, [10, 11], [2048, -1]) == core.encode_instruction(
+        0xFE, 0x83, params
+    )
+
+
+def test_encode_sync_write_refuses_mismatched_ids_and_values() -> None:
+    with pytest.raises(core.LengthError):
+        core.encode_sync_write(116, 4, [10, 11], [2048])
+    with pytest.raises(core.LengthError):
+        core.encode_sync_write(116, 9, [10], [2048])
+
+
+def test_decode_sync_read_finds_each_motor_in_a_noisy_stream() -> None:
+    reply_10 = core.encode_instruction(10, 0x55, bytes([0]) + (3000).to_bytes(4, "little"))
+    reply_12 = core.encode_instruction(
+        12, 0x55, bytes([0]) + (-7).to_bytes(4, "little", signed=True)
+    )
+    corrupt_11 = bytearray(core.encode_instruction(11, 0x55, bytes([0, 1, 0, 0, 0])))
+    corrupt_11[-1] ^= 0xFF
+    stream = b"\x00\xff" + reply_12 + bytes(corrupt_11) + reply_10
+    assert core.decode_sync_read(stream, [10, 11, 12], 4) == [3000, None, -7]
+    assert core.decode_sync_read(reply_12, [12], 4, signed=False) == [2**32 - 7]

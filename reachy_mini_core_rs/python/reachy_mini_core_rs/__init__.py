@@ -27,7 +27,10 @@ from reachy_mini_core_rs._core import (
     __version__,
     crc16,
     decode_status,
+    decode_sync_read,
     encode_instruction,
+    encode_sync_read,
+    encode_sync_write,
     forward_kinematics,
     inverse_kinematics,
 )
@@ -59,7 +62,10 @@ __all__ = [
     "__version__",
     "crc16",
     "decode_status",
+    "decode_sync_read",
     "encode_instruction",
+    "encode_sync_read",
+    "encode_sync_write",
     "forward_kinematics",
     "inverse_kinematics",
 ]

@@ -71,6 +71,22 @@ class StatusPacket:
 def decode_status(packet: bytes) -> StatusPacket:
     """Decode one status packet; raise CrcError, LengthError or HeaderError when it is bad."""
 
+def encode_sync_read(address: int, length: int, ids: Sequence[int], fast: bool = False) -> bytes:
+    """Return a Sync Read (or Fast Sync Read) instruction for several motors."""
+
+def encode_sync_write(
+    address: int, length: int, ids: Sequence[int], values: Sequence[int]
+) -> bytes:
+    """Return a Sync Write instruction: one little-endian value of `length` bytes per motor.
+
+    Raises LengthError when ids and values differ in length or length is not 1 to 8.
+    """
+
+def decode_sync_read(
+    stream: bytes, ids: Sequence[int], length: int, signed: bool = True
+) -> list[int | None]:
+    """Return each motor's value from a stream of sync read replies (None when missing or bad)."""
+
 class HeadPose:
     """Head pose relative to its neutral position: metres and radians (roll, pitch, yaw).
 
@@ -220,6 +236,9 @@ class LoopStats:
     def bus_state(self) -> str: ...
     @property
     def reconnects(self) -> int: ...
+    @property
+    def realtime(self) -> bool:
+        """Whether the loop thread got real-time (SCHED_FIFO) priority from the system."""
 
 class ControlLoop:
     """The fixed-rate control loop: read, publish a snapshot, write goals.

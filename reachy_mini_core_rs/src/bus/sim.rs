@@ -35,6 +35,8 @@ const TABLE_SIZE: usize = 148;
 /// Bus Watchdog value read back after it tripped (-1 as a signed byte).
 const WATCHDOG_TRIPPED: u8 = 0xFF;
 const FIRMWARE: u8 = 52;
+/// Replies completing this close together are handed over in one read.
+const RX_BATCH: Duration = Duration::from_micros(500);
 
 /// Internal state of one simulated motor.
 #[derive(Debug, Clone, PartialEq)]
@@ -522,22 +524,40 @@ impl Transport for SimTransport {
 
     fn recv(&mut self, buf: &mut [u8], deadline: Instant) -> Result<usize> {
         self.check_plugged()?;
-        let Some((ready, _)) = self.rx.front() else {
+        let Some(&(first, _)) = self.rx.front() else {
             sleep_until(deadline);
             self.check_plugged()?;
             return Ok(0);
         };
-        if *ready > deadline {
+        if first > deadline {
             sleep_until(deadline);
             return Ok(0);
         }
-        sleep_until(*ready);
-        let Some((ready, mut bytes)) = self.rx.pop_front() else { return Ok(0) };
-        let n = bytes.len().min(buf.len());
-        buf[..n].copy_from_slice(&bytes[..n]);
-        if n < bytes.len() {
-            bytes.drain(..n);
-            self.rx.push_front((ready, bytes));
+        // Hand over the replies that complete within RX_BATCH of the first one together, as a
+        // USB adapter's latency timer does: bytes may come a little late, never early, and the
+        // loop thread wakes up once per batch instead of once per reply.
+        let until = self
+            .rx
+            .iter()
+            .map(|(ready, _)| *ready)
+            .take_while(|ready| *ready <= first + RX_BATCH && *ready <= deadline)
+            .last()
+            .unwrap_or(first);
+        sleep_until(until);
+        let mut n = 0;
+        while let Some((ready, mut bytes)) = self.rx.pop_front() {
+            if ready > until || n == buf.len() {
+                self.rx.push_front((ready, bytes));
+                break;
+            }
+            let take = bytes.len().min(buf.len() - n);
+            buf[n..n + take].copy_from_slice(&bytes[..take]);
+            n += take;
+            if take < bytes.len() {
+                bytes.drain(..take);
+                self.rx.push_front((ready, bytes));
+                break;
+            }
         }
         Ok(n)
     }

@@ -233,3 +233,70 @@ mod tests {
         assert!(matches!(parse_fast_sync_read(&status, 2), Err(Error::Length(_))));
     }
 }
+
+/// Values of several motors found in a stream of sync read replies, in the order of `ids`
+/// (None for a motor whose reply is missing, corrupt, or carries an error). Values are
+/// little-endian, sign-extended when `signed`.
+pub fn decode_sync_read_values(
+    stream: &[u8],
+    ids: &[u8],
+    length: usize,
+    signed: bool,
+) -> Vec<Option<i64>> {
+    let mut values = vec![None; ids.len()];
+    let mut parser = super::packet::PacketParser::new();
+    parser.feed(stream);
+    while let Some(result) = parser.next_packet() {
+        let Ok(Ok(status)) = result.map(|p| p.into_status()) else { continue };
+        let Some(k) = ids.iter().position(|&id| id == status.id) else { continue };
+        if status.error == 0 && status.params.len() == length && length <= 8 {
+            values[k] = Some(le_value(&status.params, signed));
+        }
+    }
+    values
+}
+
+/// Little-endian integer of up to 8 bytes.
+pub fn le_value(bytes: &[u8], signed: bool) -> i64 {
+    let mut raw = [0u8; 8];
+    raw[..bytes.len()].copy_from_slice(bytes);
+    let value = u64::from_le_bytes(raw);
+    let bits = 8 * bytes.len() as u32;
+    if signed && bits > 0 && bits < 64 && value >> (bits - 1) & 1 == 1 {
+        (value | (!0u64 << bits)) as i64
+    } else {
+        value as i64
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::super::packet::encode_status;
+    use super::*;
+
+    #[test]
+    fn sync_read_values_are_found_by_id_and_sign_extended() {
+        let mut stream = encode_status(11, 0, &(-5i32).to_le_bytes());
+        stream.extend(encode_status(10, 0, &2048i32.to_le_bytes()));
+        let mut corrupt = encode_status(12, 0, &7i32.to_le_bytes());
+        corrupt[9] ^= 1;
+        stream.extend(corrupt);
+        stream.extend(encode_status(13, 4, &[0, 0, 0, 0]));
+        let values = decode_sync_read_values(&stream, &[10, 11, 12, 13, 14], 4, true);
+        assert_eq!(values, [Some(2048), Some(-5), None, None, None]);
+    }
+
+    #[test]
+    fn le_value_table() {
+        let cases: &[(&[u8], bool, i64)] = &[
+            (&[0xFF], false, 255),
+            (&[0xFF], true, -1),
+            (&[0x00, 0x80], true, -32768),
+            (&[0x00, 0x08, 0, 0], true, 2048),
+            (&[], true, 0),
+        ];
+        for &(bytes, signed, want) in cases {
+            assert_eq!(le_value(bytes, signed), want, "{bytes:02X?}");
+        }
+    }
+}
