@@ -128,8 +128,13 @@ def query_telemetry(
     """
     max_points = max(1, max_points)
     clauses = _telemetry_range(joint, since, until)
+    # Grouped by the bare column, SQLite walks the whole (joint, start_time) index to skip a
+    # sort; grouped by an expression it reads only the time range (5 ms instead of 400 ms for
+    # the last 10 min of a week of 15 joints).
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    joint_key = Telemetry.joint.concat("") if sqlite else Telemetry.joint
     counts = session.execute(
-        select(func.count()).select_from(Telemetry).where(*clauses).group_by(Telemetry.joint)
+        select(func.count()).select_from(Telemetry).where(*clauses).group_by(joint_key)
     ).scalars()
     most = max(counts, default=0)
     if most == 0:
@@ -183,20 +188,19 @@ def _downsampled(
             func.max(Telemetry.start_time).label("last_start"),
         )
         .where(*clauses)
-        .group_by(Telemetry.joint, bucket)
+        # Bucket first, for the same reason as the counts above.
+        .group_by(bucket, Telemetry.joint)
     )
     buckets = grouped.subquery()
     # The bucket's last value is its newest row's, found through the (joint, start_time) index.
-    rows = session.execute(
-        select(buckets, Telemetry.last)
-        .join(
-            Telemetry,
-            (Telemetry.joint == buckets.c.joint) & (Telemetry.start_time == buckets.c.last_start),
-        )
-        # Redundant for the result; tells the planner the lookups stay in the range.
-        .where(Telemetry.start_time >= low, Telemetry.start_time <= high)
-        .order_by(buckets.c.start, buckets.c.joint)
-    ).all()
+    lookup = select(buckets, Telemetry.last).join(
+        Telemetry,
+        (Telemetry.joint == buckets.c.joint) & (Telemetry.start_time == buckets.c.last_start),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Redundant for the result; without it the planner merge-joins the whole table.
+        lookup = lookup.where(Telemetry.start_time >= low, Telemetry.start_time <= high)
+    rows = session.execute(lookup.order_by(buckets.c.start, buckets.c.joint)).all()
     # Two rows of one joint with the same start (never written by the aggregator) would give
     # a bucket twice: keep one.
     unique = {(row.joint, row.bucket): row for row in rows}
