@@ -197,3 +197,15 @@ def test_serial_backend_on_a_missing_port_raises_bus_error() -> None:
     control = core.ControlLoop(backend="serial", port="/dev/does-not-exist-reachy")
     with pytest.raises(core.BusError):
         control.open()
+
+
+def test_wait_snapshot_with_negative_seq_returns_the_latest_at_once(
+    loop: core.ControlLoop,
+) -> None:
+    first = loop.wait_snapshot(-1, WAIT_S)
+    assert first is not None
+    loop.stop()
+    latest = loop.snapshot()
+    assert latest is not None
+    again = loop.wait_snapshot(-1, 0.0)
+    assert again is not None and again.seq == latest.seq

@@ -207,7 +207,11 @@ class Snapshot:
         """Per motor: cumulated timeouts and corrupt replies."""
     @property
     def bus_state(self) -> str:
-        """'connected', 'reconnecting' or 'closed'."""
+        """'connected', 'reconnecting' or 'closed', when this snapshot was handed out.
+
+        While the bus is down the loop publishes nothing, so the latest snapshot keeps its seq
+        and read_time but reports 'reconnecting'.
+        """
 
 class LoopStats:
     """Statistics of the control loop since it started."""
@@ -279,7 +283,10 @@ class ControlLoop:
     def snapshot(self) -> Snapshot | None:
         """Return the latest snapshot, or None before the first read."""
     def wait_snapshot(self, after_seq: int, timeout_s: float) -> Snapshot | None:
-        """Wait (without the GIL) for a snapshot newer than after_seq; None on timeout."""
+        """Wait (without the GIL) for a snapshot newer than after_seq; None on timeout.
+
+        A negative after_seq returns the latest snapshot at once, or waits for the first.
+        """
     def set_goals(self, goals: Mapping[str, float]) -> None:
         """Queue goal positions by joint name for the next write.
 
