@@ -1,22 +1,34 @@
 import type { JointStatesData } from '../ws/types'
 
-/** Show each joint's position, in rad with 3 decimals (m for head_x/y/z). */
+/** Show each joint's position, in rad with 3 decimals (m for head_x/y/z): motors, then head pose. */
 export function JointTable({ sample }: { sample: JointStatesData | null }) {
   if (!sample) return <p className="muted">Waiting for joint states…</p>
+  const rows = sample.name.map((name, i) => ({ name, value: sample.position[i] }))
+  const head = rows.filter((r) => r.name.startsWith('head_'))
+  const motors = rows.filter((r) => !r.name.startsWith('head_'))
+  return (
+    <div className="joint-tables">
+      <Table title="Motor" rows={motors} />
+      {head.length > 0 && <Table title="Head pose" rows={head} />}
+    </div>
+  )
+}
+
+function Table({ title, rows }: { title: string; rows: { name: string; value: number }[] }) {
   return (
     <table className="joints">
       <thead>
         <tr>
-          <th>Joint</th>
+          <th>{title}</th>
           <th className="num">Position</th>
         </tr>
       </thead>
       <tbody>
-        {sample.name.map((name, i) => (
+        {rows.map(({ name, value }) => (
           <tr key={name}>
             <td>{name}</td>
             <td className="num">
-              <span data-testid={`joint-${name}`}>{formatPosition(sample.position[i])}</span>
+              <span data-testid={`joint-${name}`}>{formatPosition(value)}</span>
               <span className="unit"> {unitOf(name)}</span>
             </td>
           </tr>

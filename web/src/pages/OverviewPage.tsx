@@ -32,19 +32,19 @@ export function OverviewPage() {
   const diagnostics = useDiagnostics()
   const [group, setGroup] = useState('body and antennas')
   return (
-    <div className="grid" data-testid="page-overview">
-      <section className="card">
+    <div className="grid overview" data-testid="page-overview">
+      <section className="card area-robot">
         <h2>
           Robot <HealthBadge health={health.data} error={health.error} />
         </h2>
         {health.error && <p className="error">{health.error}</p>}
         <ConnectionCard status={status.data} diagnostics={diagnostics.data} />
       </section>
-      <section className="card">
+      <section className="card area-pose">
         <h2>Pose</h2>
         <LivePoseView />
       </section>
-      <section className="card wide">
+      <section className="card wide area-plot">
         <h2>
           Last 20 s
           <select value={group} aria-label="joints plotted" onChange={(e) => setGroup(e.target.value)}>
@@ -55,11 +55,11 @@ export function OverviewPage() {
         </h2>
         <JointPlot joints={PLOT_GROUPS[group]} windowS={20} />
       </section>
-      <section className="card">
+      <section className="card area-joints">
         <h2>Joints</h2>
         <LiveJointTable />
       </section>
-      <section className="card">
+      <section className="card area-controls">
         <h2>Controls</h2>
         <Controls />
       </section>

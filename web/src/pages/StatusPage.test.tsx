@@ -107,3 +107,19 @@ describe('HealthPage', () => {
     await waitFor(() => expect(bridge.requests.filter((r) => r.path === '/api/health').length).toBe(before + 1))
   })
 })
+
+describe('HealthPage while the bridge restarts', () => {
+  it('checks again as soon as the WebSocket drops and returns', async () => {
+    const bridge = new FakeBridge().route('GET /api/health', HEALTHY)
+    await bridge.start()
+    renderWithBridge(bridge, <HealthPage />)
+    await screen.findByTestId('component-ros')
+    await waitFor(() => expect(bridge.clients.size).toBe(1))
+    const port = bridge.port
+    await bridge.stop()
+    await waitFor(() => expect(screen.getByTestId('health-error').textContent).toMatch(/Last check failed/))
+    await bridge.start(port)
+    await waitFor(() => expect(screen.queryByTestId('health-error')).toBeNull(), { timeout: 5000 })
+    await bridge.stop()
+  })
+})
