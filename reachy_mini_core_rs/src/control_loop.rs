@@ -29,6 +29,11 @@ const BACKOFF_MAX: Duration = Duration::from_secs(2);
 /// After a failed fast sync read, use plain sync reads for this many cycles (1 s at 200 Hz)
 /// so that a silent motor costs one timeout per cycle, not two.
 const FAST_READ_COOLDOWN: u64 = 200;
+/// A motor that misses this many cycles in a row is left out of the cyclic reads, so that its
+/// timeout does not slow the loop down for the others (3 cycles is 15 ms at 200 Hz)...
+const BENCH_AFTER: u32 = 3;
+/// ...and pinged this often until it answers again.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
 /// Margin kept free at the end of a cycle when deciding whether extra telemetry fits.
 const CYCLE_MARGIN: Duration = Duration::from_micros(300);
 
@@ -549,6 +554,18 @@ struct Cycle {
     fast_read_after: u64,
     backoff: Duration,
     next_attempt: Instant,
+    /// Consecutive cycles each motor failed to answer.
+    failures: [u32; COUNT],
+    /// Motors left out of the cyclic reads after BENCH_AFTER failures, probed every PROBE_EVERY.
+    benched: [bool; COUNT],
+    next_probe: Instant,
+}
+
+impl Cycle {
+    fn reset_motors(&mut self) {
+        self.failures = [0; COUNT];
+        self.benched = [false; COUNT];
+    }
 }
 
 /// SCHED_FIFO priority of the loop thread when the system grants it: above ordinary threads,
@@ -565,6 +582,9 @@ fn run(shared: &Shared) {
         fast_read_after: 0,
         backoff: BACKOFF_START,
         next_attempt: Instant::now(),
+        failures: [0; COUNT],
+        benched: [false; COUNT],
+        next_probe: Instant::now(),
     };
     let mut next = Instant::now() + period;
     while !shared.stop.load(Ordering::SeqCst) {
@@ -608,6 +628,7 @@ fn reconnect(shared: &Shared, cycle: &mut Cycle) {
     } else {
         stats.reconnects += 1;
         cycle.backoff = BACKOFF_START;
+        cycle.reset_motors();
         shared.set_bus_state(BusState::Connected);
     }
 }
@@ -618,10 +639,14 @@ fn read_positions(
     bus: &mut Bus,
     cycle: &mut Cycle,
     stats: &mut StatsAcc,
+    ids: &[u8],
 ) -> Option<Vec<MotorRead>> {
+    if ids.is_empty() {
+        return None;
+    }
     for _attempt in 0..=shared.config.max_retries {
         if cycle.seq >= cycle.fast_read_after {
-            match bus.fast_sync_read(&MOTOR_IDS, addr::PRESENT_POSITION, 4) {
+            match bus.fast_sync_read(ids, addr::PRESENT_POSITION, 4) {
                 Ok(blocks) => {
                     return Some(
                         blocks
@@ -646,7 +671,7 @@ fn read_positions(
                 }
             }
         }
-        match bus.sync_read(&MOTOR_IDS, addr::PRESENT_POSITION, 4) {
+        match bus.sync_read(ids, addr::PRESENT_POSITION, 4) {
             Ok(reads) if reads.iter().any(|r| r.is_ok()) => return Some(reads),
             Ok(reads) => {
                 for read in &reads {
@@ -696,7 +721,9 @@ fn run_cycle(
     }
 
     let read_start = Instant::now();
-    let reads = read_positions(shared, bus, cycle, &mut stats);
+    let active: Vec<usize> = (0..COUNT).filter(|&k| !cycle.benched[k]).collect();
+    let ids: Vec<u8> = active.iter().map(|&k| MOTOR_IDS[k]).collect();
+    let reads = read_positions(shared, bus, cycle, &mut stats, &ids);
     let read_time = wall_time();
     StatsAcc::push(&mut stats.read_ms, read_start.elapsed().as_secs_f64() * 1e3);
     let checksum_errors = bus.take_checksum_errors();
@@ -710,9 +737,10 @@ fn run_cycle(
     };
 
     let mut work = lock(&shared.work);
-    for (k, read) in reads.iter().enumerate() {
+    for (&k, read) in active.iter().zip(&reads) {
         match read {
             Ok((data, alert)) => {
+                cycle.failures[k] = 0;
                 if let Some(ticks) = le_i32(data) {
                     work.position[k] = ticks_to_rad(ticks);
                 }
@@ -726,22 +754,45 @@ fn run_cycle(
             Err(e) => {
                 work.comm_errors[k] += 1;
                 stats.error(e.kind(), 1);
+                cycle.failures[k] += 1;
+                if cycle.failures[k] >= BENCH_AFTER {
+                    cycle.benched[k] = true;
+                    cycle.next_probe = Instant::now() + PROBE_EVERY;
+                }
             }
         }
     }
     work.read_time = read_time;
 
+    // Ping the motors left out; one that answers joins the cyclic reads again.
+    if cycle.benched.iter().any(|b| *b) && Instant::now() >= cycle.next_probe {
+        cycle.next_probe = Instant::now() + PROBE_EVERY;
+        let benched: Vec<usize> = (0..COUNT).filter(|&k| cycle.benched[k]).collect();
+        for k in benched {
+            match bus.ping(MOTOR_IDS[k]) {
+                Ok(_) => {
+                    cycle.benched[k] = false;
+                    cycle.failures[k] = 0;
+                }
+                Err(e) => {
+                    work.comm_errors[k] += 1;
+                    stats.error(e.kind(), 1);
+                }
+            }
+        }
+    }
+
     // Extra telemetry when it fits in what is left of the cycle.
     let extra = Extra::ORDER[cycle.extra % Extra::ORDER.len()];
     let (address, length) = extra.span();
-    let cost = bus.wire_time(23 + MOTOR_IDS.len() * (11 + length as usize)) * 5 / 4
+    let cost = bus.wire_time(14 + ids.len() * (12 + length as usize)) * 5 / 4
         + bus.wire_time(14 + 5 * MOTOR_IDS.len());
     if Instant::now() + cost + CYCLE_MARGIN < cycle_end {
         cycle.extra = (cycle.extra + 1) % Extra::ORDER.len();
-        match bus.sync_read(&MOTOR_IDS, address, length) {
+        match bus.sync_read(&ids, address, length) {
             Ok(reads) => {
                 let now = wall_time();
-                for (k, read) in reads.iter().enumerate() {
+                for (&k, read) in active.iter().zip(&reads) {
                     let data = match read {
                         Ok((data, _)) => data,
                         Err(e) => {
@@ -871,6 +922,31 @@ mod tests {
         config.narrow_limits(&[("stewart_1".into(), (-5.0, 0.1))]).expect("narrowing");
         assert_eq!(config.limits[1], (-0.838, 0.1));
         assert!(config.narrow_limits(&[("nose".into(), (0.0, 0.1))]).is_err());
+    }
+
+    #[test]
+    fn silent_motor_is_left_out_then_rejoins_when_it_answers() {
+        let (sim, control) = sim_loop(200.0);
+        control.start().expect("starts");
+        sim.set_unresponsive(16, true).expect("motor 16");
+        let first = control.wait_snapshot(0, Duration::from_secs(5)).expect("a snapshot");
+        let later = control.wait_snapshot(first.seq + 100, Duration::from_secs(20)).expect("more");
+        // Left out after 3 misses, then one failed ping per second: far fewer timeouts than
+        // cycles, where a motor read every cycle would time out every cycle.
+        let timeouts = control.stats().errors.get("timeout").copied().unwrap_or(0);
+        assert!(later.comm_errors[6] >= BENCH_AFTER as u64);
+        assert!(timeouts < 40, "{timeouts} timeouts in {} cycles", later.seq - first.seq);
+        sim.set_unresponsive(16, false).expect("motor 16");
+        control.set_torque(true).expect("torque");
+        control.set_goals(&[("stewart_6".into(), 0.2)]).expect("in limits");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut tracked = false;
+        while !tracked && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+            tracked = control.snapshot().is_some_and(|s| (s.position[6] - 0.2).abs() < 0.01);
+        }
+        control.stop();
+        assert!(tracked);
     }
 
     #[test]

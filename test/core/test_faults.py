@@ -59,6 +59,18 @@ def test_unresponsive_motor_counts_comm_errors_and_others_keep_updating(
     assert wait_for(lambda: abs(latest(loop).position[8] - 1.0) < 0.01)
 
 
+def test_motor_that_answers_again_is_read_again(loop: core.ControlLoop, sim: core.SimBus) -> None:
+    sim.set_unresponsive(17, True)
+    assert wait_for(lambda: latest(loop).comm_errors[7] >= 3)
+    sim.set_unresponsive(17, False)
+    loop.set_torque(True)
+    loop.set_goals({"right_antenna": -0.7})
+    assert wait_for(lambda: abs(latest(loop).position[7] + 0.7) < 0.01)
+    errors = latest(loop).comm_errors[7]
+    time.sleep(0.3)
+    assert latest(loop).comm_errors[7] == errors
+
+
 def test_unresponsive_motor_refuses_a_direct_command(sim: core.SimBus) -> None:
     control = core.ControlLoop(backend="sim", sim=sim, timeout_s=0.01)
     sim.set_unresponsive(18, True)
