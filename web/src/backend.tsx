@@ -26,7 +26,6 @@ export function BackendProvider({ baseUrl, wsUrl, socketOptions, children }: Bac
       socket: new RobotSocket(wsUrl ?? defaultWsUrl(), socketOptions),
     }),
     // The options object is read once: a new socket per render would drop the connection.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [baseUrl, wsUrl],
   )
   useEffect(() => {

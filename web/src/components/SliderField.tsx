@@ -18,7 +18,6 @@ export function SliderField({ id, label, min, max, step, value, unit, disabled, 
   useEffect(() => {
     if (Number.parseFloat(text) !== value) setText(String(value))
     // Only an outside change of value rewrites the box; typing keeps what was typed.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value])
   const set = (raw: string) => {
     setText(raw)

@@ -53,7 +53,7 @@ export function usePolling<T>(load: () => Promise<T>, intervalMs: number, deps: 
       clearInterval(timer)
       ++generation.current
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `deps` are the inputs of `load` (filters, ids): a change loads again at once.
   }, [refresh, intervalMs, ...deps])
 
   return { ...state, refresh }
