@@ -325,7 +325,15 @@ class Database:
     def _run(self, stop: threading.Event) -> None:
         """Write until stop is set, as the only writer."""
         with self._writer_lock:
-            self._write_until(stop)
+            while True:
+                try:
+                    self._write_until(stop)
+                    return
+                except Exception:
+                    # A bug here must not end persistence silently for the rest of the run.
+                    log.exception("database_writer_failed")
+                    if stop.wait(BACKOFF_MAX_S):
+                        return
 
     def _write_until(self, stop: threading.Event) -> None:
         """Connect and migrate, then write batches until stop is set and nothing is left."""
