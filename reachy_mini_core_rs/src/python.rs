@@ -121,6 +121,18 @@ impl<T> IntoPy<T> for crate::error::Result<T> {
     }
 }
 
+/// The (key, value) pairs of any Mapping, converted.
+fn mapping_items<'py, T>(mapping: &Bound<'py, PyAny>) -> PyResult<Vec<T>>
+where
+    T: for<'a> FromPyObject<'a, 'py>,
+{
+    mapping
+        .call_method0("items")?
+        .try_iter()?
+        .map(|item| item?.extract().map_err(Into::into))
+        .collect()
+}
+
 fn motor_id(py: Python<'_>, id: i64) -> PyResult<u8> {
     u8::try_from(id).map_err(|_| to_py(py, Error::Limit(format!("no motor with id {id}"))))
 }
@@ -615,7 +627,7 @@ impl ControlLoop {
         timeout_s: f64,
         max_retries: u32,
         watchdog_ms: u32,
-        limits: Option<BTreeMap<String, (f64, f64)>>,
+        limits: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let backend = match backend {
             "sim" => {
@@ -638,8 +650,8 @@ impl ControlLoop {
             .ok_or_else(|| PyValueError::new_err("timeout_s must be a positive number"))?;
         let mut config =
             LoopConfig { rate_hz, timeout, max_retries, watchdog_ms, ..LoopConfig::default() };
-        if let Some(limits) = limits {
-            let limits: Vec<(String, (f64, f64))> = limits.into_iter().collect();
+        if let Some(limits) = limits.filter(|l| !l.is_none()) {
+            let limits: Vec<(String, (f64, f64))> = mapping_items(limits)?;
             config.narrow_limits(&limits).py_err(py)?;
         }
         let inner = control_loop::ControlLoop::new(backend, config).py_err(py)?;
@@ -689,11 +701,7 @@ impl ControlLoop {
     }
     /// Queue goal positions by joint name for the next write.
     fn set_goals(&self, py: Python<'_>, goals: &Bound<'_, PyAny>) -> PyResult<()> {
-        let items: Vec<(String, f64)> = goals
-            .call_method0("items")?
-            .try_iter()?
-            .map(|item| item?.extract())
-            .collect::<PyResult<_>>()?;
+        let items: Vec<(String, f64)> = mapping_items(goals)?;
         py.detach(|| self.inner.set_goals(&items)).py_err(py)
     }
     /// Enable or disable torque on every motor (goal set to present position first).

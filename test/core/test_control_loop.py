@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import types
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -145,6 +146,15 @@ def test_narrowed_limits_refuse_goals_the_table_allows() -> None:
     control.set_goals({"stewart_1": 0.05})
     with pytest.raises(core.LimitError):
         control.set_goals({"stewart_1": 0.2})
+
+
+def test_limits_and_goals_accept_any_mapping() -> None:
+    control = core.ControlLoop(
+        backend="sim", limits=types.MappingProxyType({"stewart_1": (-0.1, 0.1)})
+    )
+    control.set_goals(types.MappingProxyType({"stewart_1": 0.05}))
+    with pytest.raises(core.LimitError):
+        control.set_goals(types.MappingProxyType({"stewart_1": 0.2}))
 
 
 def test_limits_naming_an_unknown_joint_are_refused() -> None:
