@@ -181,3 +181,59 @@ def test_restarting_the_writer_during_an_outage_keeps_the_queue(
         db.stop()
         if not pg_server.running:
             pg_server.start()
+
+
+def test_idle_writer_notices_an_outage(pg_server: PostgresServer, pg_url: str) -> None:
+    db = Database(pg_url, flush_interval_s=0.05)
+    db.start()
+    try:
+        wait_for(lambda: db.healthy, 30.0, f"the database ({db.last_error})")
+        pg_server.stop()
+        # Nothing is recorded: the writer's own periodic round trip finds the server gone.
+        wait_for(lambda: not db.healthy, 30.0, "the idle writer to notice the outage")
+        pg_server.start()
+        wait_for(lambda: db.healthy, 30.0, "the idle writer to notice the recovery")
+    finally:
+        db.stop()
+        if not pg_server.running:
+            pg_server.start()
+
+
+def test_reads_raise_database_unavailable_while_the_server_is_down(
+    pg_server: PostgresServer, pg_url: str
+) -> None:
+    db = Database(pg_url)
+    db.start()
+    try:
+        wait_for(lambda: db.healthy, 30.0, f"the database ({db.last_error})")
+        pg_server.stop()
+        with pytest.raises(DatabaseUnavailable):
+            db.query_events()
+        with pytest.raises(DatabaseUnavailable):
+            db.query_telemetry()
+        with pytest.raises(DatabaseUnavailable):
+            db.run_retention(events_max_age_s=1.0, telemetry_max_age_s=1.0)
+        assert not db.healthy
+    finally:
+        db.stop()
+        if not pg_server.running:
+            pg_server.start()
+
+
+def test_bridges_starting_together_all_get_the_schema(pg_url: str) -> None:
+    databases = [Database(pg_url) for _ in range(3)]
+    for db in databases:
+        db.start()
+    try:
+        for db in databases:
+            wait_for(db.check, 60.0, f"every database ({db.last_error})")
+        for n, db in enumerate(databases):
+            db.record_event(level=0, source=f"bridge {n}", kind="system", message="started")
+        for db in databases:
+            assert db.flush(30.0)
+        assert databases[0].query_events(kind="system")[1] == 3
+    finally:
+        for db in databases:
+            db.stop()
+    with psycopg.connect(pg_url, connect_timeout=5) as connection:
+        assert connection.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
