@@ -28,11 +28,26 @@ class BuildWithCore(build_py):
         if os.environ.get("REACHY_MINI_SKIP_CORE_BUILD") == "1":
             return
         manifest = os.path.join(HERE, "reachy_mini_core_rs", "Cargo.toml")
+        # colcon's PYTHONPATH holds a sitecustomize that moves sys.prefix to the install
+        # prefix, where `python -m maturin` cannot find its binary: run it without that path.
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
         with tempfile.TemporaryDirectory() as out:
             subprocess.run(
-                [sys.executable, "-m", "maturin", "build", "--release", "-m", manifest,
-                 "-o", out, "--interpreter", sys.executable],
+                [
+                    sys.executable,
+                    "-m",
+                    "maturin",
+                    "build",
+                    "--release",
+                    "-m",
+                    manifest,
+                    "-o",
+                    out,
+                    "--interpreter",
+                    sys.executable,
+                ],
                 check=True,
+                env=env,
             )
             wheels = glob.glob(os.path.join(out, "*.whl"))
             if len(wheels) != 1:

@@ -23,6 +23,7 @@ from launch_ros.parameter_descriptions import ParameterValue
 
 from reachy_mini_ros.bringup import (
     ANALYZERS_FILE,
+    INTEGER_ARGUMENTS,
     LAUNCH_DEFAULTS,
     NODES,
     RVIZ_FILE,
@@ -65,26 +66,20 @@ def declare_arguments() -> list[DeclareLaunchArgument]:
     ]
 
 
-def text(argument: str) -> ParameterValue:
-    """Pass a launch argument to a node as a string parameter, never parsed as YAML."""
-    return ParameterValue(LaunchConfiguration(argument), value_type=str)
-
-
 def node_settings(spec: NodeSpec, share: Path) -> dict[str, Any]:
     """Return the parameters and arguments of one node of NODES."""
     parameters: list[Any] = []
     arguments: list[str] = []
     if spec.uses_params_file:
         parameters.append(LaunchConfiguration("params_file"))
-    overrides: dict[str, Any] = {}
-    if spec.name == "hardware_node":
-        overrides = {"backend": text("backend"), "serial_port": text("serial_port")}
-    elif spec.name == "bridge_node":
-        overrides = {
-            "api_host": text("bridge_host"),
-            "api_port": ParameterValue(LaunchConfiguration("bridge_port"), value_type=int),
-        }
-    elif spec.executable == "robot_state_publisher":
+    overrides: dict[str, Any] = {
+        parameter: ParameterValue(
+            LaunchConfiguration(argument),
+            value_type=int if argument in INTEGER_ARGUMENTS else str,
+        )
+        for parameter, argument in spec.argument_parameters.items()
+    }
+    if spec.executable == "robot_state_publisher":
         urdf = (share / "urdf" / URDF_FILE).read_text()
         overrides = {"robot_description": ParameterValue(urdf, value_type=str)}
     elif spec.executable == "aggregator_node":

@@ -32,11 +32,25 @@ class NodeSpec:
     # Whether the node is only available with a full ROS install (not from PyPI wheels).
     needs_ros_install: bool = False
     extra_parameters: dict[str, str] = field(default_factory=dict)
+    # Parameters set from launch arguments: {parameter name: launch argument name}.
+    argument_parameters: dict[str, str] = field(default_factory=dict)
 
 
 NODES: tuple[NodeSpec, ...] = (
-    NodeSpec(PACKAGE, "hardware_node", "hardware_node", respawn=True),
-    NodeSpec(PACKAGE, "bridge_node", "bridge_node", enabled_by="use_bridge"),
+    NodeSpec(
+        PACKAGE,
+        "hardware_node",
+        "hardware_node",
+        respawn=True,
+        argument_parameters={"backend": "backend", "serial_port": "serial_port"},
+    ),
+    NodeSpec(
+        PACKAGE,
+        "bridge_node",
+        "bridge_node",
+        enabled_by="use_bridge",
+        argument_parameters={"api_host": "bridge_host", "api_port": "bridge_port"},
+    ),
     NodeSpec(
         "robot_state_publisher",
         "robot_state_publisher",
@@ -75,6 +89,10 @@ LAUNCH_DEFAULTS: dict[str, str] = {
     "use_diagnostics_aggregator": "true",
     "use_rviz": "false",
 }
+
+
+# Launch arguments whose parameter is an integer; every other argument is passed as text.
+INTEGER_ARGUMENTS = frozenset({"bridge_port"})
 
 
 def share_dir() -> Path:

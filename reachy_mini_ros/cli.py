@@ -97,15 +97,22 @@ def bringup(args: argparse.Namespace) -> int:
     if not params_file.is_file():
         print(f"reachy-mini: parameter file {params_file} not found", file=sys.stderr)
         return 2
-    hardware: dict[str, str] = {}
-    if args.backend:
-        hardware["backend"] = args.backend
-    if args.serial_port:
-        hardware["serial_port"] = args.serial_port
-    bridge = {"api_host": args.host, "api_port": str(args.port)}
-    overrides = {"hardware_node": hardware, "bridge_node": bridge}
+    # The same launch arguments as bringup.launch.py, with the same defaults.
+    arguments = {
+        "backend": args.backend,
+        "serial_port": args.serial_port,
+        "bridge_host": args.host,
+        "bridge_port": str(args.port),
+    }
     children = [
-        Child(spec, node_args(spec, params_file, overrides.get(spec.name, {})))
+        Child(
+            spec,
+            node_args(
+                spec,
+                params_file,
+                {param: arguments[arg] for param, arg in spec.argument_parameters.items()},
+            ),
+        )
         for spec in NODES
         if spec.package == PACKAGE and not (spec.enabled_by == "use_bridge" and args.no_bridge)
     ]
@@ -176,8 +183,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("bringup", help="start the hardware node and the bridge")
     up.add_argument("--params-file", help="parameter file (default: config/reachy_mini.yaml)")
-    up.add_argument("--backend", choices=("sim", "serial"), help="motor bus backend")
-    up.add_argument("--serial-port", help="serial device, or 'auto'")
+    up.add_argument(
+        "--backend",
+        choices=("sim", "serial"),
+        default=LAUNCH_DEFAULTS["backend"],
+        help="motor bus backend",
+    )
+    up.add_argument(
+        "--serial-port", default=LAUNCH_DEFAULTS["serial_port"], help="serial device, or 'auto'"
+    )
     up.add_argument("--host", default=LAUNCH_DEFAULTS["bridge_host"], help="bridge address")
     up.add_argument(
         "--port", type=int, default=int(LAUNCH_DEFAULTS["bridge_port"]), help="bridge port"
