@@ -61,10 +61,12 @@ class RosComponent(Component):
 
     def __init__(self, bridge: Bridge) -> None:
         self.bridge = bridge
+        self.starts = 0
 
     async def start(self) -> None:
-        """Subscribe afresh (a restart drops any stuck subscription)."""
-        if self.bridge.ros is not None:
+        """Subscribe afresh on a restart (the node subscribed when it was created)."""
+        self.starts += 1
+        if self.starts > 1 and self.bridge.ros is not None:
             self.bridge.ros.reset_subscriptions()
 
     async def stop(self) -> None:
