@@ -102,9 +102,12 @@ describe('HealthPage', () => {
   it('checks again when asked', async () => {
     renderWithBridge(bridge, <HealthPage />)
     await screen.findByTestId('component-database')
-    const before = bridge.requests.filter((r) => r.path === '/api/health').length
+    // Opening the WebSocket triggers a check of its own; count from after it.
+    await waitFor(() => expect(bridge.clients.size).toBe(1))
+    const checks = () => bridge.requests.filter((r) => r.path === '/api/health').length
+    await waitFor(() => expect(checks()).toBe(2))
     screen.getByTestId('health-refresh').click()
-    await waitFor(() => expect(bridge.requests.filter((r) => r.path === '/api/health').length).toBe(before + 1))
+    await waitFor(() => expect(checks()).toBe(3))
   })
 })
 
