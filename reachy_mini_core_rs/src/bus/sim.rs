@@ -487,11 +487,18 @@ pub struct SimTransport {
     parser: PacketParser,
     /// Replies not yet read: the time their last byte is on the wire, and the bytes.
     rx: VecDeque<(Instant, Vec<u8>)>,
+    /// When the wire is free again: an instruction starts after the previous packets.
+    busy_until: Instant,
 }
 
 impl SimTransport {
     pub fn new(sim: SimBus) -> Self {
-        SimTransport { sim, parser: PacketParser::new(), rx: VecDeque::new() }
+        SimTransport {
+            sim,
+            parser: PacketParser::new(),
+            rx: VecDeque::new(),
+            busy_until: Instant::now(),
+        }
     }
 
     fn check_plugged(&self) -> Result<()> {
@@ -507,8 +514,11 @@ impl Transport for SimTransport {
         self.check_plugged()?;
         self.rx.clear();
         let baud = self.sim.baudrate();
-        let tx_end = Instant::now() + wire_time(bytes.len(), baud);
-        sleep_until(tx_end);
+        // The instruction goes on the wire once it is free; send returns at once (like a
+        // write into the UART's buffer) and the replies carry the times they complete, so
+        // every transaction still costs its wire time without waking the caller twice.
+        let tx_end = self.busy_until.max(Instant::now()) + wire_time(bytes.len(), baud);
+        self.busy_until = tx_end;
         self.parser.feed(bytes);
         let mut t = tx_end + self.sim.reply_delay();
         while let Some(result) = self.parser.next_packet() {
@@ -517,6 +527,7 @@ impl Transport for SimTransport {
             for reply in self.sim.handle(&packet) {
                 t += wire_time(reply.len(), baud);
                 self.rx.push_back((t, reply));
+                self.busy_until = t;
             }
         }
         Ok(())
