@@ -266,6 +266,11 @@ class ControlLoop:
         """Create a loop on the simulated bus (backend 'sim') or a serial port ('serial').
 
         limits narrows the joint limits; it cannot widen them beyond JOINT_LIMITS.
+        timeout_s is how long a reply may be late beyond its wire time; a read that fails
+        max_retries more times in a row takes the bus down ('reconnecting'). watchdog_ms > 0
+        arms each motor's Bus Watchdog (20 ms units, at most 127) at open and start, so that
+        the motors stop if the loop stops sending. The loop thread asks the system for
+        real-time priority (see LoopStats.realtime) and runs without it if refused.
         """
     def open(self) -> list[int]:
         """Open the bus and ping every motor; return the ids that answered.
