@@ -81,6 +81,24 @@ describe('Controls', () => {
     expect(body.yaw).toBeCloseTo((65 * Math.PI) / 180)
   })
 
+  it('sends while dragging only when asked, at most 10 commands a second', async () => {
+    renderWithBridge(bridge, <Controls />)
+    unlock('secret')
+    const joints = () => bridge.requests.filter((r) => r.path === '/api/commands/joints')
+    fireEvent.change(screen.getByTestId('control-right_antenna'), { target: { value: '0.5' } })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(joints()).toHaveLength(0)
+
+    fireEvent.click(screen.getByTestId('live-toggle'))
+    for (let i = 1; i <= 20; i++)
+      fireEvent.change(screen.getByTestId('control-right_antenna'), { target: { value: String(i / 10) } })
+    await waitFor(() => expect(joints().length).toBeGreaterThan(0))
+    await new Promise((r) => setTimeout(r, 300))
+    // Twenty moves in a burst make a command or a few (one per 100 ms), the last one last.
+    expect(joints().length).toBeLessThanOrEqual(5)
+    expect(joints().at(-1)?.body).toEqual({ goals: { right_antenna: 2, left_antenna: 0 } })
+  })
+
   it('turns torque off', async () => {
     renderWithBridge(bridge, <Controls />)
     unlock('secret')
