@@ -165,6 +165,32 @@ describe('dashboard on the running stack', () => {
     }
   })
 
+  it('turns torque off and on from the controls, as the motor diagnostics show', { timeout: 90_000 }, async () => {
+    const { page, context } = await openPage('/')
+    try {
+      await unlock(page, stack.token)
+      const torqueShown = async () => {
+        await page.getByRole('link', { name: 'Diagnostics', exact: true }).click()
+        const cell = page.getByTestId('motor-right_antenna').locator('td').nth(4)
+        await cell.waitFor({ timeout: 20_000 })
+        return cell
+      }
+      for (const [button, expected] of [
+        ['torque-off', 'off'],
+        ['torque-on', 'on'],
+      ]) {
+        await page.getByRole('link', { name: 'Overview', exact: true }).click()
+        await page.getByTestId(button).click()
+        await page.getByTestId('command-ok').waitFor({ timeout: 20_000 })
+        const cell = await torqueShown()
+        await waitFor(async () => (await cell.textContent()) === expected, 20_000, `torque shown ${expected}`)
+        if (expected === 'off') await screenshot(page, 'diagnostics-torque-off')
+      }
+    } finally {
+      await context.close()
+    }
+  })
+
   it('shows the reason when the bridge refuses a command', { timeout: 60_000 }, async () => {
     const { page, context } = await openPage('/')
     try {
