@@ -23,6 +23,8 @@ export class FakeBridge {
   requests: Recorded[] = []
   received: Record<string, unknown>[] = []
   clients = new Set<WebSocket>()
+  /** WebSocket connections accepted so far. */
+  connections = 0
   port = 0
   private http: Server | null = null
   private wss: WebSocketServer | null = null
@@ -46,6 +48,7 @@ export class FakeBridge {
     const http = createServer((req, res) => void this.serve(req, res))
     const wss = new WebSocketServer({ server: http, path: '/ws' })
     wss.on('connection', (socket) => {
+      this.connections += 1
       this.clients.add(socket)
       socket.on('close', () => this.clients.delete(socket))
       socket.on('message', (raw) => this.received.push(JSON.parse(String(raw)) as Record<string, unknown>))

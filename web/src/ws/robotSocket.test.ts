@@ -74,6 +74,27 @@ describe('RobotSocket', () => {
     await waitFor(() => expect(seen).toEqual(['torque off']))
   })
 
+  it('pings a quiet server and starts over when it stays silent', async () => {
+    // The fake bridge never answers pings: a silent peer, as after a suspended host.
+    socket = new RobotSocket(bridge.wsUrl, { silenceTimeoutMs: 400, initialDelayMs: 20, maxDelayMs: 20 })
+    socket.start()
+    await waitFor(() => expect(bridge.connections).toBe(1))
+    await waitFor(() => expect(bridge.received.some((m) => m.type === 'ping')).toBe(true))
+    await waitFor(() => expect(bridge.connections).toBeGreaterThanOrEqual(2), { timeout: 5000 })
+  })
+
+  it('keeps a connection that streams', async () => {
+    socket = new RobotSocket(bridge.wsUrl, { silenceTimeoutMs: 1000 })
+    socket.start()
+    await waitFor(() => expect(bridge.clients.size).toBe(1))
+    for (let i = 0; i < 15; i++) {
+      bridge.sendJoints({ yaw_body: i })
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(bridge.connections).toBe(1)
+    expect(socket.state).toBe('open')
+  })
+
   it('stops reconnecting once stopped', async () => {
     socket = new RobotSocket(bridge.wsUrl, { initialDelayMs: 20, maxDelayMs: 20 })
     socket.start()
