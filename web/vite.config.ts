@@ -9,10 +9,12 @@ export default defineConfig({
   plugins: [react()],
   server: {
     proxy: {
-      '/api': bridge,
-      '/system': bridge,
-      '/openapi.json': bridge,
-      '/ws': { target: bridge.replace(/^http/, 'ws'), ws: true },
+      '/api': { target: bridge, changeOrigin: true },
+      '/system': { target: bridge, changeOrigin: true },
+      '/openapi.json': { target: bridge, changeOrigin: true },
+      '/docs': { target: bridge, changeOrigin: true },
+      // The bridge accepts WebSocket handshakes from its own origin: present the proxied ones so.
+      '/ws': { target: bridge.replace(/^http/, 'ws'), ws: true, changeOrigin: true, headers: { origin: bridge } },
     },
   },
   build: { outDir: 'dist', sourcemap: false },
