@@ -11,9 +11,14 @@
 //! robot's description (`reachy_mini` repository, `src/reachy_mini/assets/kinematics_data.json`,
 //! derived from the robot's URDF): motor arm 38 mm, rod 90 mm, head 177 mm above the base
 //! origin at neutral, and per motor the world-to-motor transform, the attachment point in the
-//! head frame and the assembly mode. The numbers below are transcribed from it. The arm's zero
-//! direction (x of the motor frame) is this model's convention, so the motor angles at the
-//! neutral pose are not zero (see `neutral_angles`).
+//! head frame and the assembly mode. The numbers below are transcribed from it.
+//!
+//! Motor zero: that data is taken with every joint of the description at zero and the head at
+//! its neutral pose, so a motor angle is measured from where the arm sits at the neutral pose
+//! (`geometric angle - NEUTRAL`). With this zero the documented envelope (roll and pitch ±40°,
+//! yaw ±65°, translations as far as the rods reach) falls inside the joint limits of the motor
+//! table, whose asymmetric ranges it explains; measured from the motor frame's x axis instead,
+//! a 40° roll would already need 1.42 rad on stewart_2.
 //!
 //! Pose: x, y, z (m) and roll, pitch, yaw (rad) of the head relative to its neutral pose, in
 //! the body frame; rotation R = Rz(yaw)·Ry(pitch)·Rx(roll), as ROS's RPY.
@@ -242,8 +247,8 @@ fn points_in_motor_frames(pose: &Pose) -> [[f64; 3]; 6] {
     out
 }
 
-/// Motor angles of a pose, without checking the pose or motor limits.
-fn solve_angles(pose: &Pose) -> Result<[f64; 6]> {
+/// Arm angles about each motor axis (from the motor frame's x axis), without any check.
+fn solve_geometric(pose: &Pose) -> Result<[f64; 6]> {
     let mut angles = [0.0; 6];
     for (k, p) in points_in_motor_frames(pose).iter().enumerate() {
         // |p - ARM·(cos θ, sin θ, 0)|² = ROD²  ⇔  px cos θ + py sin θ = K
@@ -263,6 +268,23 @@ fn solve_angles(pose: &Pose) -> Result<[f64; 6]> {
     Ok(angles)
 }
 
+/// Geometric arm angles at the neutral pose: the motors' zero.
+fn neutral_geometric() -> [f64; 6] {
+    // The neutral pose is reachable by construction of the geometry; fall back to zeros
+    // rather than panic if the constants were ever edited into nonsense.
+    solve_geometric(&Pose::default()).unwrap_or([0.0; 6])
+}
+
+/// Motor angles of a pose, without checking the pose or motor limits.
+fn solve_angles(pose: &Pose) -> Result<[f64; 6]> {
+    let zero = neutral_geometric();
+    let mut angles = solve_geometric(pose)?;
+    for (angle, zero) in angles.iter_mut().zip(zero) {
+        *angle = wrap(*angle - zero);
+    }
+    Ok(angles)
+}
+
 /// Wrap an angle to (-π, π].
 fn wrap(a: f64) -> f64 {
     let two_pi = 2.0 * std::f64::consts::PI;
@@ -275,10 +297,8 @@ fn wrap(a: f64) -> f64 {
     w
 }
 
-/// Motor angles at the neutral head pose.
+/// Motor angles at the neutral head pose (zero, up to rounding).
 pub fn neutral_angles() -> [f64; 6] {
-    // The neutral pose is reachable by construction of the geometry; fall back to zeros
-    // rather than panic if the constants were ever edited into nonsense.
     solve_angles(&Pose::default()).unwrap_or([0.0; 6])
 }
 
@@ -298,11 +318,11 @@ pub fn inverse(pose: &Pose) -> Result<[f64; 6]> {
     Ok(angles)
 }
 
-/// Rod-length residual of each branch (m²), zero when the pose fits the angles.
-fn residuals(pose: &Pose, angles: &[f64; 6]) -> [f64; 6] {
+/// Rod-length residual of each branch (m²), zero when the pose fits the geometric angles.
+fn residuals(pose: &Pose, geometric: &[f64; 6]) -> [f64; 6] {
     let mut out = [0.0; 6];
     for (k, p) in points_in_motor_frames(pose).iter().enumerate() {
-        let (s, c) = angles[k].sin_cos();
+        let (s, c) = geometric[k].sin_cos();
         let d = [p[0] - ARM * c, p[1] - ARM * s, p[2]];
         out[k] = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] - ROD * ROD;
     }
@@ -339,18 +359,24 @@ fn solve6(mut a: [[f64; 6]; 6], mut b: [f64; 6]) -> Option<[f64; 6]> {
 }
 
 /// Head pose of six motor angles, by damped Newton from `start` (neutral when None).
+///
+/// Near the edge of the workspace two poses can share the same six angles (the platform's
+/// other assembly modes come close there); Newton returns the one it reaches from `start`, so
+/// a caller that tracks motion passes its previous pose.
 pub fn forward(angles: &[f64; 6], start: Option<&Pose>) -> Result<Pose> {
     if angles.iter().any(|a| !a.is_finite()) {
         return Err(Error::Kinematics("motor angles are not finite".into()));
     }
+    let zero = neutral_geometric();
+    let geometric: [f64; 6] = std::array::from_fn(|k| angles[k] + zero[k]);
     let mut v = start.copied().unwrap_or_default().as_array();
     let mut lambda = 1e-9;
-    let mut cost = sum_sq(&residuals(&Pose::from_array(v), angles));
+    let mut cost = sum_sq(&residuals(&Pose::from_array(v), &geometric));
     for _ in 0..200 {
         if cost < 1e-30 {
             break;
         }
-        let r = residuals(&Pose::from_array(v), angles);
+        let r = residuals(&Pose::from_array(v), &geometric);
         // Jacobian by central differences; the residuals are smooth polynomials of sin/cos.
         let mut jac = [[0.0; 6]; 6];
         for j in 0..6 {
@@ -358,8 +384,8 @@ pub fn forward(angles: &[f64; 6], start: Option<&Pose>) -> Result<Pose> {
             let (mut plus, mut minus) = (v, v);
             plus[j] += h;
             minus[j] -= h;
-            let rp = residuals(&Pose::from_array(plus), angles);
-            let rm = residuals(&Pose::from_array(minus), angles);
+            let rp = residuals(&Pose::from_array(plus), &geometric);
+            let rm = residuals(&Pose::from_array(minus), &geometric);
             for i in 0..6 {
                 jac[i][j] = (rp[i] - rm[i]) / (2.0 * h);
             }
@@ -387,7 +413,7 @@ pub fn forward(angles: &[f64; 6], start: Option<&Pose>) -> Result<Pose> {
             for k in 0..6 {
                 candidate[k] += step[k];
             }
-            let candidate_cost = sum_sq(&residuals(&Pose::from_array(candidate), angles));
+            let candidate_cost = sum_sq(&residuals(&Pose::from_array(candidate), &geometric));
             if candidate_cost < cost {
                 v = candidate;
                 cost = candidate_cost;
@@ -454,10 +480,39 @@ mod tests {
     }
 
     #[test]
-    fn neutral_angles_are_symmetric_between_mirrored_motors() {
-        let a = neutral_angles();
+    fn motors_are_at_zero_in_the_neutral_pose() {
+        for angle in neutral_angles() {
+            assert!(angle.abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn mirrored_motors_turn_opposite_ways_for_a_pitch() {
+        let a = inverse(&Pose { pitch: 0.3, ..Pose::default() }).expect("reachable");
         for (i, j) in [(0, 5), (1, 4), (2, 3)] {
             assert!((a[i] + a[j]).abs() < 1e-4, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn documented_envelope_extremes_are_within_the_motor_limits() {
+        let d = std::f64::consts::PI / 180.0;
+        let cases = [
+            Pose { roll: 40.0 * d, ..Pose::default() },
+            Pose { roll: -40.0 * d, ..Pose::default() },
+            Pose { pitch: 40.0 * d, ..Pose::default() },
+            Pose { pitch: -40.0 * d, ..Pose::default() },
+            Pose { yaw: 65.0 * d, ..Pose::default() },
+            Pose { yaw: -65.0 * d, ..Pose::default() },
+            Pose { x: 0.03, ..Pose::default() },
+            Pose { x: -0.03, ..Pose::default() },
+            Pose { y: 0.03, ..Pose::default() },
+            Pose { y: -0.03, ..Pose::default() },
+            Pose { z: -0.03, ..Pose::default() },
+            Pose { z: 0.02, ..Pose::default() },
+        ];
+        for pose in cases {
+            assert!(inverse(&pose).is_ok(), "{pose:?}: {:?}", inverse(&pose));
         }
     }
 
@@ -493,6 +548,20 @@ mod tests {
     fn forward_of_impossible_angles_is_an_error_not_nan() {
         for angles in [[3.0; 6], [f64::NAN; 6], [0.5, -0.7, 0.6, -0.6, 0.7, f64::INFINITY]] {
             assert!(matches!(forward(&angles, None), Err(Error::Kinematics(_))), "{angles:?}");
+        }
+    }
+
+    #[test]
+    fn forward_from_the_previous_pose_keeps_the_branch_near_the_workspace_edge() {
+        let d = std::f64::consts::PI / 180.0;
+        let pose =
+            Pose { x: -0.025, y: -0.025, z: 0.0, roll: -30.0 * d, pitch: 30.0 * d, yaw: 60.0 * d };
+        let angles = inverse(&pose).expect("reachable");
+        // A step of motion earlier, the head was a little closer to neutral.
+        let previous = Pose { roll: -29.8 * d, pitch: 29.8 * d, ..pose };
+        let tracked = forward(&angles, Some(&previous)).expect("converges");
+        for (got, want) in tracked.as_array().iter().zip(pose.as_array()) {
+            assert!((got - want).abs() < 1e-9, "{tracked:?}");
         }
     }
 

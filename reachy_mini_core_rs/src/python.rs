@@ -418,15 +418,21 @@ fn inverse_kinematics(py: Python<'_>, pose: PyRef<'_, HeadPose>) -> PyResult<Vec
 
 /// Return the head pose of six Stewart motor angles.
 #[pyfunction]
-#[pyo3(signature = (angles, body_yaw = 0.0))]
-fn forward_kinematics(py: Python<'_>, angles: Vec<f64>, body_yaw: f64) -> PyResult<HeadPose> {
+#[pyo3(signature = (angles, body_yaw = 0.0, *, start = None))]
+fn forward_kinematics(
+    py: Python<'_>,
+    angles: Vec<f64>,
+    body_yaw: f64,
+    start: Option<PyRef<'_, HeadPose>>,
+) -> PyResult<HeadPose> {
     let angles: [f64; 6] = angles.try_into().map_err(|a: Vec<f64>| {
         to_py(py, Error::Kinematics(format!("expected 6 motor angles, got {}", a.len())))
     })?;
     if !body_yaw.is_finite() {
         return Err(to_py(py, Error::Kinematics("body_yaw is not finite".into())));
     }
-    let pose = py.detach(|| kinematics::forward(&angles, None)).py_err(py)?;
+    let start = start.map(|s| s.pose());
+    let pose = py.detach(|| kinematics::forward(&angles, start.as_ref())).py_err(py)?;
     Ok(HeadPose {
         x: pose.x,
         y: pose.y,

@@ -91,9 +91,10 @@ class HeadPose:
     """Head pose relative to its neutral position: metres and radians (roll, pitch, yaw).
 
     The pose is in the body frame (which turns with yaw_body); the rotation is
-    R = Rz(yaw)·Ry(pitch)·Rx(roll), as ROS's roll/pitch/yaw. The reachable envelope is roll and
-    pitch within ±40°, yaw within ±65° and each translation within ±30 mm, further limited by
-    the motor limits of the joint table.
+    R = Rz(yaw)·Ry(pitch)·Rx(roll), as ROS's roll/pitch/yaw. Inverse kinematics accepts roll and
+    pitch within ±40°, yaw within ±65° and each translation within ±30 mm (upward the rods end
+    near +21 mm); combinations are further limited by the rods and the joint limits. The Stewart
+    motor angles are zero at the neutral pose.
     """
 
     def __init__(
@@ -116,11 +117,15 @@ class HeadPose:
 def inverse_kinematics(pose: HeadPose) -> list[float]:
     """Return the six Stewart motor angles (stewart_1..6) for pose; KinematicsError if none."""
 
-def forward_kinematics(angles: Sequence[float], body_yaw: float = 0.0) -> HeadPose:
+def forward_kinematics(
+    angles: Sequence[float], body_yaw: float = 0.0, *, start: HeadPose | None = None
+) -> HeadPose:
     """Return the head pose of six Stewart motor angles.
 
     Raises KinematicsError if the numerical solution does not converge. The pose is in the body
-    frame, so it does not depend on body_yaw; body_yaw only has to be finite.
+    frame, so it does not depend on body_yaw; body_yaw only has to be finite. The solution is
+    searched from start (neutral when None): near the edge of the workspace two poses can share
+    the same angles, so a caller that tracks motion passes the previous pose.
     """
 
 class SimBus:
