@@ -692,6 +692,37 @@ mod tests {
         assert!(reads[4].is_err());
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// Whatever arrives on the bus, the motors answer or stay silent; they never panic.
+        #[test]
+        fn motors_survive_arbitrary_instruction_packets(
+            id in proptest::prop_oneof![proptest::prelude::Just(0xFEu8), 10u8..=18, proptest::prelude::any::<u8>()],
+            instruction in proptest::prop_oneof![
+                proptest::sample::select(vec![0x01u8, 0x02, 0x03, 0x08, 0x82, 0x83, 0x8A]),
+                proptest::prelude::any::<u8>(),
+            ],
+            address in 0u16..200,
+            length in 0u16..40,
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            raw in proptest::prelude::any::<bool>(),
+        ) {
+            let sim = SimBus::new(1_000_000);
+            // Half the packets start with a plausible address and length, the rest are noise.
+            let mut params = Vec::new();
+            if !raw {
+                params.extend_from_slice(&address.to_le_bytes());
+                params.extend_from_slice(&length.to_le_bytes());
+            }
+            params.extend_from_slice(&tail);
+            let packet = Packet { id, instruction, params };
+            for reply in sim.handle(&packet) {
+                proptest::prop_assert!(reply.len() >= 4);
+            }
+        }
+    }
+
     #[test]
     fn every_transaction_takes_at_least_its_wire_time() {
         let sim = SimBus::new(1_000_000);
