@@ -66,6 +66,8 @@ describe('dashboard on the running stack', () => {
       const { page, context, errors } = await openPage(path)
       try {
         await page.getByTestId(testId).waitFor({ timeout: 20_000 })
+        if (path === '/')
+          await waitFor(async () => /Hz/.test(await page.getByTestId('loop-rate').textContent()), 20_000, 'the loop rate')
         if (path === '/health') await page.getByTestId('component-ros').waitFor({ timeout: 20_000 })
         if (path === '/status') await page.getByTestId('status-uptime').waitFor({ timeout: 20_000 })
         if (path === '/diagnostics') await page.getByTestId('motor-right_antenna').waitFor({ timeout: 20_000 })

@@ -31,6 +31,27 @@ describe('OverviewPage', () => {
     await waitFor(() => expect(screen.getByTestId('joint-right_antenna').textContent).toBe('0.900'))
   })
 
+  it('shows the achieved loop rate from the Bus diagnostics', async () => {
+    renderWithBridge(bridge, <OverviewPage />)
+    await waitFor(() => expect(bridge.clients.size).toBe(1))
+    bridge.broadcast({
+      type: 'diagnostics',
+      data: {
+        stamp: Date.now() / 1000,
+        status: [
+          {
+            name: 'hardware_node: Bus',
+            level: 0,
+            message: 'connected',
+            hardware_id: 'reachy_mini',
+            values: { achieved_rate_hz: '199.46', configured_rate_hz: '200.0', state: 'connected' },
+          },
+        ],
+      },
+    })
+    await waitFor(() => expect(screen.getByTestId('loop-rate').textContent).toBe('199.5 Hz of 200 Hz'))
+  })
+
   it('shows the health reported by the bridge', async () => {
     renderWithBridge(bridge, <OverviewPage />)
     await waitFor(() => expect(screen.getByTestId('health-status').textContent).toBe('healthy'))
