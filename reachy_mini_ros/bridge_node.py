@@ -44,6 +44,7 @@ SERVICE_WAIT_S = 2.0
 # A WebSocket message may be up to 1 MiB on the wire so that the app can answer an oversized
 # one (over 64 KiB) with an error instead of uvicorn closing the connection.
 WS_MAX_WIRE_BYTES = 1024 * 1024
+SWITCH_INTERVAL_S = 0.001
 
 
 def quaternion_from_rpy(
@@ -246,6 +247,9 @@ class BridgeServer(uvicorn.Server):
 
 def main(args: list[str] | None = None) -> None:
     """Run the bridge until Ctrl-C or SIGTERM."""
+    # The ROS thread and the web thread share the GIL; handing it over every 1 ms instead of
+    # 5 ms bounds how long a WebSocket send waits behind a joint state callback.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     # uvicorn handles SIGINT/SIGTERM in the main thread; rclpy must not take them.
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     node = BridgeNode()

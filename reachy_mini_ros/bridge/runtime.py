@@ -177,7 +177,7 @@ class Bridge:
                 },
             },
             default=str,
-        )
+        ).decode()
         self.hub.publish_threadsafe("events", frame)
 
     def _on_restart(self, name: str, healthy: bool, error: str | None) -> None:

@@ -34,7 +34,7 @@ class JointSample:
     velocity: list[float | None]
     effort: list[float | None]
     received_mono: float
-    frame: bytes
+    frame: str
 
     def positions_by_name(self) -> dict[str, float | None]:
         """Return {joint name: position}."""
@@ -60,7 +60,7 @@ class DiagnosticsSnapshot:
     stamp: float = 0.0
     received_mono: float = 0.0
     statuses: dict[str, DiagnosticStatus] = field(default_factory=dict)
-    frame: bytes = b""
+    frame: str = ""
 
 
 class RateMeter:
@@ -103,7 +103,7 @@ class RobotState:
         velocity: Sequence[float],
         effort: Sequence[float],
     ) -> JointSample:
-        """Store one joint state message and serialise its WebSocket frame once."""
+        """Store one joint state message and serialise its WebSocket frame once for all."""
         now = time.monotonic()
         self._seq += 1
         pos, vel, eff = _finite(position), _finite(velocity), _finite(effort)
@@ -119,13 +119,13 @@ class RobotState:
                     "effort": eff,
                 },
             }
-        )
+        ).decode()
         sample = JointSample(stamp, self._seq, tuple(names), pos, vel, eff, now, frame)
         self.joints = sample
         self.joint_rate.tick(now)
         return sample
 
-    def update_diagnostics(self, stamp: float, statuses: Sequence[DiagnosticStatus]) -> bytes:
+    def update_diagnostics(self, stamp: float, statuses: Sequence[DiagnosticStatus]) -> str:
         """Merge one /diagnostics array into the snapshot and return its WebSocket frame."""
         now = time.monotonic()
         merged = dict(self.diagnostics.statuses)
@@ -148,7 +148,7 @@ class RobotState:
                     ],
                 },
             }
-        )
+        ).decode()
         self.diagnostics = DiagnosticsSnapshot(stamp, now, merged, frame)
         self.diagnostics_rate.tick(now)
         return frame

@@ -27,6 +27,10 @@ DEFAULT_RATE_HZ = 30.0
 # A client that takes more than 2 s to accept one frame (120 frames at 60 Hz) has stalled;
 # it is disconnected so that its socket buffers are released.
 SEND_TIMEOUT_S = 2.0
+# joint_states comes at the loop rate (200 Hz, every 5 ms): when a client's next frame is due,
+# waiting for the next sample sends it fresh instead of up to 5 ms old. 20 ms bounds the wait
+# when the stream stops. Sporadic channels (diagnostics, events) are sent right at `due`.
+STREAM_GRACE_S = {"joint_states": 0.02}
 # Replies (pong, command_result...) waiting for a slow client; older ones are dropped.
 MAX_PENDING_REPLIES = 64
 # Close code sent to every client when the bridge shuts down ("going away").
@@ -42,15 +46,15 @@ class Client:
         self.websocket = websocket
         self.hub = hub
         self.rates: dict[str, float] = {}
-        self.slots: dict[str, bytes | None] = {}
+        self.slots: dict[str, str | None] = {}
         self.next_due: dict[str, float] = {}
-        self.replies: deque[bytes] = deque(maxlen=MAX_PENDING_REPLIES)
+        self.replies: deque[str] = deque(maxlen=MAX_PENDING_REPLIES)
         self.wake = asyncio.Event()
         self.timer: asyncio.TimerHandle | None = None
         self.sender: asyncio.Task[None] | None = None
         self.closed = False
 
-    def offer(self, channel: str, frame: bytes) -> None:
+    def offer(self, channel: str, frame: str) -> None:
         """Replace the channel's slot with frame and wake the sender."""
         if self.slots.get(channel) is not None:
             self.hub.metrics.ws_frames_dropped[channel] += 1
@@ -59,12 +63,12 @@ class Client:
 
     def reply(self, message: dict[str, Any]) -> None:
         """Queue a reply for the sender."""
-        self.replies.append(orjson.dumps(message))
+        self.replies.append(orjson.dumps(message).decode())
         self.wake.set()
 
-    async def _send(self, frame: bytes) -> None:
+    async def _send(self, frame: str) -> None:
         async with asyncio.timeout(SEND_TIMEOUT_S):
-            await self.websocket.send({"type": "websocket.send", "text": frame.decode()})
+            await self.websocket.send({"type": "websocket.send", "text": frame})
 
     async def run_sender(self) -> None:
         """Send replies and due frames until the connection ends."""
@@ -89,8 +93,12 @@ class Client:
                     self.next_due[channel] = max(due + period, now) if due else now + period
                     await self._send(frame)
                     metrics.ws_frames_sent[channel] += 1
-                elif earliest is None or due < earliest:
-                    earliest = due
+                else:
+                    # A stream faster than the client's rate brings a fresher frame soon after
+                    # `due`; the timer only sends this one if none comes (the stream stopped).
+                    wake_at = due + STREAM_GRACE_S.get(channel, 0.0)
+                    if earliest is None or wake_at < earliest:
+                        earliest = wake_at
             if earliest is not None:
                 if self.timer is not None:
                     self.timer.cancel()
@@ -117,7 +125,7 @@ class WsHub:
         self.metrics = metrics
         self.max_rate_hz = max_rate_hz
         self.clients: set[Client] = set()
-        self.latest: dict[str, bytes] = {}
+        self.latest: dict[str, str] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self.accepting = False
 
@@ -131,7 +139,7 @@ class WsHub:
         """Return True while clients are accepted."""
         return self.accepting and self.loop is not None and not self.loop.is_closed()
 
-    def publish(self, channel: str, frame: bytes) -> None:
+    def publish(self, channel: str, frame: str) -> None:
         """Offer frame to every client subscribed to channel (asyncio thread only)."""
         if channel != "events":
             self.latest[channel] = frame
@@ -139,7 +147,7 @@ class WsHub:
             if channel in client.rates:
                 client.offer(channel, frame)
 
-    def publish_threadsafe(self, channel: str, frame: bytes) -> None:
+    def publish_threadsafe(self, channel: str, frame: str) -> None:
         """Offer frame from another thread; a no-op while no client is connected."""
         loop = self.loop
         if loop is None:

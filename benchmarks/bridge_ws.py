@@ -1,0 +1,145 @@
+"""Measure WebSocket delivery: latency from the hardware loop to the client, and rates.
+
+Runs `reachy-mini bringup` on the simulated robot (200 Hz /joint_states), then connects 1, 10
+and 50 clients subscribed to joint_states at 60 Hz, and 50 clients plus one stalled client
+(it subscribes at the loop rate, then never reads). For each run it prints:
+- latency: client receipt time minus `data.stamp` (when the hardware loop read the motors),
+  p50/p99 over every frame of every client;
+- per-client received rate: min and median, as a share of the asked 60 Hz;
+- the bridge's CPU and RSS during the run.
+The stalled run also prints how much the other clients' median rate changed.
+
+Targets: 50 clients each ≥ 95 % of 60 Hz with p99 ≤ 15 ms; a stalled client changes no other
+client's rate by more than 5 %; bridge RSS ≤ 120 MB.
+
+Run: .venv/bin/python benchmarks/bridge_ws.py [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import socket
+import statistics
+import time
+from dataclasses import dataclass
+
+import orjson
+import websockets
+from bridge_common import Usage, bridge_process, percentile, stack
+
+RATE_HZ = 60.0
+
+
+@dataclass
+class Run:
+    """What the clients of one run received."""
+
+    rates: list[float]
+    latencies_ms: list[float]
+
+
+async def client(url: str, seconds: float, warmup: float, start: asyncio.Event) -> Run:
+    """Subscribe at RATE_HZ and read all along; count frames and their latency for seconds."""
+    async with websockets.connect(url) as ws:
+        await ws.send(json.dumps({"type": "subscribe", "channels": {"joint_states": RATE_HZ}}))
+        latencies: list[float] = []
+        count = 0
+        began = end = float("inf")
+        while time.monotonic() < end:
+            try:
+                raw = await asyncio.wait_for(ws.recv(), 5.0)
+            except TimeoutError:
+                break
+            received = time.time()
+            if start.is_set() and began == float("inf"):
+                # Every client is connected: measure after the warm-up.
+                began = time.monotonic() + warmup
+                end = began + seconds
+            if time.monotonic() < began:
+                continue
+            message = orjson.loads(raw)
+            if message["type"] != "joint_states":
+                continue
+            count += 1
+            latencies.append((received - message["data"]["stamp"]) * 1e3)
+        return Run([count / seconds], latencies)
+
+
+def stalled_client(base_url: str) -> socket.socket:
+    """Open a WebSocket that subscribes at the loop rate, then never reads."""
+    host, port = base_url.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        (
+            f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    data = json.dumps({"type": "subscribe", "channels": ["joint_states"], "rate_hz": 200})
+    payload = data.encode()
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+    return sock
+
+
+async def run_clients(url: str, count: int, seconds: float) -> Run:
+    """Run count clients at once and merge what they received."""
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(client(url, seconds, 2.0, start)) for _ in range(count)]
+    await asyncio.sleep(1.0 + 0.02 * count)  # every client connected and subscribed
+    start.set()
+    runs = await asyncio.gather(*tasks)
+    return Run(
+        [r for run in runs for r in run.rates], [x for run in runs for x in run.latencies_ms]
+    )
+
+
+def report(label: str, run: Run, usage: Usage) -> float:
+    """Print one run's numbers; return the median per-client rate."""
+    median = statistics.median(run.rates)
+    print(
+        f"{label:22s} rate min {min(run.rates):5.1f} Hz ({100 * min(run.rates) / RATE_HZ:5.1f} %) "
+        f"median {median:5.1f} Hz; latency p50 {percentile(run.latencies_ms, 50):5.2f} ms "
+        f"p99 {percentile(run.latencies_ms, 99):6.2f} ms; {usage.line()}"
+    )
+    return median
+
+
+def main() -> None:
+    """Run the benchmark and print its numbers."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    with stack() as running:
+        bridge = bridge_process(running)
+        time.sleep(2.0)
+        with Usage(bridge) as idle:
+            time.sleep(5.0)
+        print(f"{'idle (no client)':22s} {idle.line()}")
+        medians: dict[int, float] = {}
+        for count in (1, 10, 50):
+            with Usage(bridge) as usage:
+                run = asyncio.run(run_clients(running.ws_url, count, args.seconds))
+            medians[count] = report(f"{count} client(s) at 60 Hz", run, usage)
+        stalled = stalled_client(running.base_url)
+        try:
+            with Usage(bridge) as usage:
+                run = asyncio.run(run_clients(running.ws_url, 50, args.seconds))
+            median = report("50 + 1 stalled", run, usage)
+        finally:
+            stalled.close()
+        change = 100 * (median - medians[50]) / medians[50]
+        print(f"stalled client changed the others' median rate by {change:+.1f} %")
+
+
+if __name__ == "__main__":
+    main()
