@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,9 @@ from sqlalchemy import Connection, Engine
 
 # Found next to this file, so that migrations run from an installed package in any directory.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic keeps the running migration in module globals (alembic.context): one at a time per
+# process. Between processes, env.py takes a PostgreSQL advisory lock; SQLite locks the file.
+_UPGRADE_LOCK = threading.Lock()
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -39,7 +43,7 @@ def upgrade(engine: Engine) -> None:
     with engine.connect() as connection:
         if current_revision(connection) == head_revision():
             return
-    with engine.begin() as connection:
+    with _UPGRADE_LOCK, engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -99,5 +100,36 @@ def test_sqlite_database_uses_wal_mode(tmp_path: Path) -> None:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    finally:
+        engine.dispose()
+
+
+def test_processes_migrating_one_database_together_all_succeed(pg_url: str) -> None:
+    # Each process imports first, then waits for the same instant, so that the migrations
+    # really overlap.
+    script = (
+        "import sys, time\n"
+        "from reachy_mini_ros.db.migrate import upgrade\n"
+        "from reachy_mini_ros.db.session import create_db_engine\n"
+        "engine = create_db_engine(sys.argv[1])\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+        "upgrade(engine)\n"
+    )
+    start_at = time.time() + 4.0
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, pg_url, str(start_at)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0], outputs
+    engine = create_db_engine(pg_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
     finally:
         engine.dispose()

@@ -62,8 +62,9 @@ def test_recording_does_not_wait_for_a_locked_database(tmp_path: Path) -> None:
         locker.execute("COMMIT")
         assert db.flush(30.0)
         assert db.query_events(limit=1)[1] == count
-        # Each call only appends to memory; waiting on the lock would take seconds.
-        assert slowest < 1.0, f"record_event took {slowest:.3f} s"
+        # A call that waited on the database would have waited for the lock (held 2 s) or the
+        # 5 s busy timeout; the bound leaves room for a loaded machine.
+        assert slowest < 2.0, f"record_event took {slowest:.3f} s"
     finally:
         locker.close()
         db.stop()
