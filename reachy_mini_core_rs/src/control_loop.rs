@@ -442,12 +442,11 @@ impl ControlLoop {
             for (k, read) in reads.iter().enumerate() {
                 match read {
                     Ok((data, _)) => {
+                        // The present position exactly, even outside the limits: enabling torque
+                        // must not move anything.
                         if let Some(ticks) = le_i32(data) {
-                            let position = ticks_to_rad(ticks);
-                            let (lower, upper) = self.shared.config.limits[k];
-                            let goal = position.clamp(lower, upper);
-                            work.goal[k] = goal;
-                            blocks.push((MOTOR_IDS[k], rad_to_ticks(goal).to_le_bytes()));
+                            work.goal[k] = ticks_to_rad(ticks);
+                            blocks.push((MOTOR_IDS[k], ticks.to_le_bytes()));
                         }
                     }
                     Err(e) => {

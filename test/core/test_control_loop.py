@@ -219,3 +219,16 @@ def test_wait_snapshot_with_negative_seq_returns_the_latest_at_once(
     assert latest is not None
     again = loop.wait_snapshot(-1, 0.0)
     assert again is not None and again.seq == latest.seq
+
+
+def test_enabling_torque_outside_narrowed_limits_moves_nothing(sim: core.SimBus) -> None:
+    control = core.ControlLoop(backend="sim", sim=sim, limits={"yaw_body": (0.2, 0.5)})
+    try:
+        control.open()
+        control.set_torque(True)
+        assert sim.motor(10)["torque_enabled"]
+        assert sim.motor(10)["goal"] == pytest.approx(0.0, abs=0.002)
+        time.sleep(0.1)
+        assert sim.motor(10)["position"] == pytest.approx(0.0, abs=0.002)
+    finally:
+        control.close()
