@@ -229,7 +229,8 @@ class LoopStats:
     @property
     def cycles(self) -> int: ...
     @property
-    def jitter_p50_ms(self) -> float: ...
+    def jitter_p50_ms(self) -> float:
+        """How late cycles started against their fixed schedule (last 2000 cycles), median."""
     @property
     def jitter_p99_ms(self) -> float: ...
     @property
