@@ -536,6 +536,8 @@ enum Extra {
 impl Extra {
     const ORDER: [Extra; 3] =
         [Extra::CurrentVelocity, Extra::VoltageTemperature, Extra::TorqueError];
+    /// Position of TorqueError in ORDER.
+    const TORQUE_ERROR_INDEX: usize = 2;
 
     fn span(self) -> (u16, u16) {
         match self {
@@ -747,7 +749,7 @@ fn run_cycle(
                     work.hardware_error[k] = 0;
                 } else if work.hardware_error[k] == 0 {
                     // Alert without a known cause yet: read it next (Hardware Error Status).
-                    cycle.extra = 2;
+                    cycle.extra = Extra::TORQUE_ERROR_INDEX;
                 }
             }
             Err(e) => {
@@ -880,6 +882,11 @@ mod tests {
         let config = LoopConfig { rate_hz, ..LoopConfig::default() };
         let control = ControlLoop::new(Backend::Sim(sim.clone()), config).expect("valid config");
         (sim, control)
+    }
+
+    #[test]
+    fn torque_error_index_points_at_the_torque_and_error_read() {
+        assert!(matches!(Extra::ORDER[Extra::TORQUE_ERROR_INDEX], Extra::TorqueError));
     }
 
     #[test]
