@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from bridge_support import Bridge
+from support import wait_for
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -240,3 +241,21 @@ def test_many_clients_receive_concurrently(bridge: Bridge) -> None:
         t.join(30)
     assert len(counts) == 8
     assert min(counts.values()) > 5
+
+
+def test_stalled_client_is_disconnected_and_its_slot_released(bridge: Bridge) -> None:
+    def clients() -> int:
+        text = bridge.get("/metrics").text
+        return int(
+            next(x for x in text.splitlines() if x.startswith("reachy_mini_ws_clients ")).split()[
+                1
+            ]
+        )
+
+    wait_for(lambda: clients() == 0, 20.0, "no WebSocket client left from earlier tests")
+    stalled = _stalled_client(bridge)
+    try:
+        wait_for(lambda: clients() == 1, 10.0, "the stalled client to be counted")
+        wait_for(lambda: clients() == 0, 60.0, "the stalled client to be dropped")
+    finally:
+        stalled.close()
