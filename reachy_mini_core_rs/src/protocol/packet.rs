@@ -275,6 +275,15 @@ mod tests {
     }
 
     #[test]
+    fn stuffing_that_spans_inst_and_params_round_trips() {
+        // INST 0xFF followed by FF FD: the FF FF FD straddles the instruction byte.
+        let packet = encode_packet(0, 0xFF, &[0xFF, 0xFD]);
+        assert_eq!(&packet[7..11], &[0xFF, 0xFF, 0xFD, 0xFD]);
+        let decoded = decode_packet(&packet).expect("valid");
+        assert_eq!((decoded.instruction, decoded.params), (0xFF, vec![0xFF, 0xFD]));
+    }
+
+    #[test]
     fn stuffed_packet_length_counts_the_extra_byte() {
         let packet = encode_packet(1, 0x03, &[0x74, 0x00, 0xFF, 0xFF, 0xFD, 0x00]);
         // 4 header + id + 2 len + inst + 6 params + 1 stuffing + 2 crc
