@@ -46,6 +46,8 @@ BACKOFF_MAX_S = 2.0
 # With nothing to write, the writer still checks the database this often, so that `healthy`
 # follows an outage even when the robot is quiet.
 IDLE_PING_S = 5.0
+# Rows deleted per retention transaction: a few tens of ms of SQLite's write lock.
+RETENTION_CHUNK = 5_000
 # Error texts are kept short: a failed batch insert's message would otherwise carry its rows.
 ERROR_TEXT_LENGTH = 300
 
@@ -293,13 +295,20 @@ class Database:
         now = _now()
 
         def delete(session: Session) -> int:
-            deleted = repository.delete_older_than(
-                session,
-                events_before=now - events_max_age_s,
-                telemetry_before=now - telemetry_max_age_s,
-            )
-            session.commit()
-            return deleted
+            # In chunks, each its own transaction: SQLite has one write lock, and the writer
+            # thread must not wait behind a month of deletions.
+            total = 0
+            while True:
+                events, telemetry = repository.delete_older_than(
+                    session,
+                    events_before=now - events_max_age_s,
+                    telemetry_before=now - telemetry_max_age_s,
+                    limit=RETENTION_CHUNK,
+                )
+                session.commit()
+                total += events + telemetry
+                if max(events, telemetry) < RETENTION_CHUNK:
+                    return total
 
         deleted = self._read(delete)
         if deleted:

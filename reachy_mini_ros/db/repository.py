@@ -233,13 +233,25 @@ def _point(row: Telemetry) -> TelemetryPoint:
     )
 
 
-def delete_older_than(session: Session, *, events_before: float, telemetry_before: float) -> int:
-    """Delete events older than events_before and telemetry that ended before telemetry_before."""
-    deleted = 0
-    for statement in (
-        delete(Event).where(Event.time < events_before),
-        delete(Telemetry).where(Telemetry.end_time < telemetry_before),
+def delete_older_than(
+    session: Session, *, events_before: float, telemetry_before: float, limit: int | None = None
+) -> tuple[int, int]:
+    """Delete events older than events_before and telemetry that ended before telemetry_before.
+
+    With limit, delete at most that many rows of each table. Return the numbers of events and
+    of telemetry rows deleted.
+    """
+    counts = []
+    for table, clause in (
+        (Event, Event.time < events_before),
+        (Telemetry, Telemetry.end_time < telemetry_before),
     ):
+        statement = delete(table)
+        if limit is None:
+            statement = statement.where(clause)
+        else:
+            oldest = select(table.id).where(clause).limit(limit).scalar_subquery()
+            statement = statement.where(table.id.in_(oldest))
         result: Any = session.execute(statement, execution_options={"synchronize_session": False})
-        deleted += max(0, int(result.rowcount or 0))
-    return deleted
+        counts.append(max(0, int(result.rowcount or 0)))
+    return counts[0], counts[1]

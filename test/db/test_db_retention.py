@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from reachy_mini_ros.db import Database, TelemetryPoint
+from reachy_mini_ros.db import database as database_module
 
 DAY = 86_400.0
 
@@ -50,3 +53,27 @@ def test_retention_with_nothing_old_deletes_nothing(database: Database) -> None:
     assert database.flush(10.0)
     assert database.run_retention(events_max_age_s=DAY, telemetry_max_age_s=DAY) == 0
     assert database.query_events()[1] == 1
+
+
+def test_retention_deletes_in_chunks_until_nothing_old_is_left(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_module, "RETENTION_CHUNK", 7)
+    now = time.time()
+    for i in range(23):
+        database.record_event(
+            level=0, source="bridge", kind="system", message=f"old {i}", time=now - 2 * DAY
+        )
+    for i in range(16):
+        start = now - 2 * DAY + i
+        database.record_telemetry(
+            TelemetryPoint("head_z", start, start + 1, 200, 0.0, 0.0, 0.0, 0.0)
+        )
+    database.record_event(level=0, source="bridge", kind="system", message="new", time=now)
+    assert database.flush(10.0)
+
+    assert database.run_retention(events_max_age_s=DAY, telemetry_max_age_s=DAY) == 23 + 16
+
+    events, _ = database.query_events()
+    assert [event.message for event in events] == ["new"]
+    assert database.query_telemetry() == []
