@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from support import wait_for
 
 from reachy_mini_ros.db import Database
-from reachy_mini_ros.db.migrate import head_revision, upgrade
+from reachy_mini_ros.db.migrate import MIGRATIONS_DIR, head_revision, upgrade
 from reachy_mini_ros.db.models import Base
 from reachy_mini_ros.db.session import create_db_engine
 
@@ -131,5 +131,29 @@ def test_processes_migrating_one_database_together_all_succeed(pg_url: str) -> N
     try:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM alembic_version").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_alembic_command_line_uses_the_packaged_config(tmp_path: Path) -> None:
+    ini = MIGRATIONS_DIR / "alembic.ini"
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    alembic = Path(sys.executable).parent / "alembic"
+    env = {**os.environ, "DATABASE_URL": url}
+    for args in (["upgrade", "head"], ["check"]):
+        result = subprocess.run(
+            [str(alembic), "-c", str(ini), *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == head_revision()
     finally:
         engine.dispose()

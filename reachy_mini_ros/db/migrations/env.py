@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, text
 
 from reachy_mini_ros.db.models import Base
+from reachy_mini_ros.db.url import default_data_dir, resolve_database_url
 
 # Any constant: the key of the PostgreSQL advisory lock that serialises concurrent migrations.
 MIGRATION_LOCK_KEY = 0x5EAC1_DB
@@ -31,10 +32,15 @@ def run_on(connection: Connection) -> None:
         context.run_migrations()
 
 
+def database_url() -> str:
+    """Return sqlalchemy.url if set, else the URL the bridge would use."""
+    return config.get_main_option("sqlalchemy.url") or resolve_database_url("", default_data_dir())
+
+
 def run_offline() -> None:
     """Print the SQL instead of running it (``alembic upgrade --sql``)."""
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"),
+        url=database_url(),
         target_metadata=target_metadata,
         literal_binds=True,
     )
@@ -48,7 +54,7 @@ def run_online() -> None:
     if connection is not None:
         run_on(connection)
         return
-    engine = create_engine(str(config.get_main_option("sqlalchemy.url")))
+    engine = create_engine(database_url())
     try:
         with engine.connect() as connection:
             run_on(connection)
