@@ -33,6 +33,7 @@ SEND_TIMEOUT_S = 2.0
 STREAM_GRACE_S = {"joint_states": 0.02}
 # Replies (pong, command_result...) waiting for a slow client; older ones are dropped.
 MAX_PENDING_REPLIES = 64
+CLOSE_TIMEOUT_S = 1.0
 # Close code sent to every client when the bridge shuts down ("going away").
 CLOSE_GOING_AWAY = 1001
 
@@ -153,7 +154,8 @@ class WsHub:
         if loop is None:
             return
         if not self.clients:
-            self.latest[channel] = frame
+            if channel != "events":  # an event is news once; a state is kept for newcomers
+                self.latest[channel] = frame
             return
         with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
             loop.call_soon_threadsafe(self.publish, channel, frame)
@@ -164,10 +166,13 @@ class WsHub:
         clients = list(self.clients)
         for client in clients:
             client.stop()
-        for client in clients:
+
+        async def close(client: Client) -> None:
             with contextlib.suppress(Exception):
-                async with asyncio.timeout(1.0):
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
                     await client.websocket.close(code=code, reason="server shutting down")
+
+        await asyncio.gather(*(close(client) for client in clients))
 
     def hello(self) -> dict[str, Any]:
         """Return the hello message."""
@@ -244,8 +249,11 @@ class WsHub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await client.sender
             if websocket.application_state != WebSocketState.DISCONNECTED:
+                # A stalled peer cannot take a close frame either: give up after a second and
+                # let the server drop the connection.
                 with contextlib.suppress(Exception):
-                    await websocket.close()
+                    async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                        await websocket.close()
 
     async def _receive(self, websocket: WebSocket, client: Client) -> str | bytes | None:
         """Return the next message, or None when the connection or the sender ended."""
