@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react'
 import { useBackend } from '../backend'
 import type { JointHistory } from '../ws/history'
 
+// Line colours in the order of the plotted joints; the pose drawing uses the first three too.
 export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#db2777', '#65a30d', '#78716c']
 
 interface Props {
@@ -134,6 +135,10 @@ export function drawPlot(
     ctx.fillText(v.toFixed(2), 2 * dpr, yy < 12 * dpr ? yy + 11 * dpr : yy - 2 * dpr)
   }
   ctx.stroke()
+  // Seconds before the newest sample, every 5 s.
+  ctx.textAlign = 'right'
+  for (let s = 0; s < windowS; s += 5) ctx.fillText(s ? `-${s} s` : 'now', x(latest - s) - 2 * dpr, h - 2 * dpr)
+  ctx.textAlign = 'left'
 
   // At most two points per pixel column: more would be drawn over each other anyway.
   const stride = Math.max(1, Math.floor((n - first) / (2 * w)))

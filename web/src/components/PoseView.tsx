@@ -1,5 +1,9 @@
 import type { JointStatesData } from '../ws/types'
 import { positionOf } from '../hooks/useJointStream'
+import { PALETTE } from './JointPlot'
+
+// The same colours as the plot's "body and antennas" lines.
+const [BODY_COLOR, RIGHT_COLOR, LEFT_COLOR] = PALETTE
 
 const DEG = 180 / Math.PI
 // 1 mm of head translation is drawn as 1.2 px so that the ±30 mm envelope is clearly visible.
@@ -29,7 +33,7 @@ export function PoseView({ sample }: { sample: JointStatesData | null }) {
           <circle r="40" strokeOpacity="0.4" />
           <line x1="0" y1="0" x2="0" y2="-40" strokeOpacity="0.4" strokeDasharray="3 3" />
           <g transform={`rotate(${-body * DEG})`}>
-            <line x1="0" y1="0" x2="0" y2="-38" stroke="#d97706" strokeWidth="3" />
+            <line x1="0" y1="0" x2="0" y2="-38" stroke={BODY_COLOR} strokeWidth="3" />
             <g transform={`translate(${-y * PX_PER_M} ${-x * PX_PER_M}) rotate(${-yaw * DEG})`}>
               <rect x="-22" y="-16" width="44" height="32" rx="10" />
               <circle cx="-9" cy="-16" r="3" fill="currentColor" />
@@ -45,8 +49,8 @@ export function PoseView({ sample }: { sample: JointStatesData | null }) {
             <circle cx="-12" cy="-2" r="5" />
             <circle cx="12" cy="-2" r="5" />
             {/* The robot's right antenna is on the viewer's left when facing it. */}
-            <line x1="-16" y1="-20" x2="-16" y2="-50" transform={`rotate(${-right * DEG} -16 -20)`} stroke="#2563eb" strokeWidth="3" />
-            <line x1="16" y1="-20" x2="16" y2="-50" transform={`rotate(${left * DEG} 16 -20)`} stroke="#dc2626" strokeWidth="3" />
+            <line x1="-16" y1="-20" x2="-16" y2="-50" transform={`rotate(${-right * DEG} -16 -20)`} stroke={RIGHT_COLOR} strokeWidth="3" />
+            <line x1="16" y1="-20" x2="16" y2="-50" transform={`rotate(${left * DEG} 16 -20)`} stroke={LEFT_COLOR} strokeWidth="3" />
           </g>
         </g>
         {/* Side view: pitch nods the head, x forward is to the right, z up. */}

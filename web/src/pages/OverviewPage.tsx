@@ -31,6 +31,7 @@ export function OverviewPage() {
   const status = useStatus()
   const diagnostics = useDiagnostics()
   const [group, setGroup] = useState('body and antennas')
+  const [windowS, setWindowS] = useState(20)
   return (
     <div className="grid overview" data-testid="page-overview">
       <section className="card area-robot">
@@ -46,14 +47,21 @@ export function OverviewPage() {
       </section>
       <section className="card wide area-plot">
         <h2>
-          Last 20 s
+          Last
+          <select value={windowS} aria-label="seconds plotted" onChange={(e) => setWindowS(Number(e.target.value))}>
+            {[10, 20, 30].map((s) => (
+              <option key={s} value={s}>
+                {s} s
+              </option>
+            ))}
+          </select>
           <select value={group} aria-label="joints plotted" onChange={(e) => setGroup(e.target.value)}>
             {Object.keys(PLOT_GROUPS).map((g) => (
               <option key={g}>{g}</option>
             ))}
           </select>
         </h2>
-        <JointPlot joints={PLOT_GROUPS[group]} windowS={20} />
+        <JointPlot joints={PLOT_GROUPS[group]} windowS={windowS} />
       </section>
       <section className="card area-joints">
         <h2>Joints</h2>
