@@ -105,3 +105,25 @@ describe('RobotSocket', () => {
     expect(socket.state).toBe('closed')
   })
 })
+
+describe('RobotSocket diagnostics', () => {
+  it('keeps every publisher status and judges age on the page clock', async () => {
+    const bridge = new FakeBridge()
+    await bridge.start()
+    const socket = new RobotSocket(bridge.wsUrl)
+    socket.start()
+    try {
+      await waitFor(() => expect(bridge.clients.size).toBe(1))
+      const status = (name: string) => ({ name, level: 0, message: '', hardware_id: 'reachy_mini', values: {} })
+      // A robot clock an hour behind the page's.
+      const robotTime = Date.now() / 1000 - 3600
+      bridge.broadcast({ type: 'diagnostics', data: { stamp: robotTime, status: [status('hardware_node: Bus')] } })
+      bridge.broadcast({ type: 'diagnostics', data: { stamp: robotTime, status: [status('bridge_node: database')] } })
+      await waitFor(() => expect(socket.diagnostics?.status).toHaveLength(2))
+      for (const s of socket.diagnostics?.status ?? []) expect(Date.now() / 1000 - s.stamp).toBeLessThan(5)
+    } finally {
+      socket.stop()
+      await bridge.stop()
+    }
+  })
+})

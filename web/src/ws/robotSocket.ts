@@ -210,9 +210,12 @@ export class RobotSocket {
         this.emit('joint_states')
         break
       }
-      case 'diagnostics':
-        this.mergeDiagnostics(msg.data)
+      case 'diagnostics': {
+        // Staleness is judged on this page's clock, which may differ from the robot's.
+        const now = Date.now() / 1000
+        this.mergeDiagnostics(msg.data, msg.data.status.map(() => now))
         break
+      }
       case 'events':
         this.lastEvent = msg.data
         for (const listener of this.eventListeners) listener(msg.data)
