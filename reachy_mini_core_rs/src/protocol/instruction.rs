@@ -1,7 +1,7 @@
 //! Instruction packets and the parsing of their replies.
 
 use super::crc::crc16;
-use super::packet::{encode_packet, StatusPacket};
+use super::packet::{encode_packet, unstuff, StatusPacket, HEADER, STATUS};
 use crate::error::{Error, Result};
 
 pub const PING: u8 = 0x01;
@@ -237,6 +237,9 @@ mod tests {
 /// Values of several motors found in a stream of sync read replies, in the order of `ids`
 /// (None for a motor whose reply is missing, corrupt, or carries an error). Values are
 /// little-endian, sign-extended when `signed`.
+///
+/// This is the hot path of a cycle, so it scans the stream in place instead of going through
+/// `PacketParser`: same framing and CRC checks, no copies unless a reply is stuffed.
 pub fn decode_sync_read_values(
     stream: &[u8],
     ids: &[u8],
@@ -244,13 +247,36 @@ pub fn decode_sync_read_values(
     signed: bool,
 ) -> Vec<Option<i64>> {
     let mut values = vec![None; ids.len()];
-    let mut parser = super::packet::PacketParser::new();
-    parser.feed(stream);
-    while let Some(result) = parser.next_packet() {
-        let Ok(Ok(status)) = result.map(|p| p.into_status()) else { continue };
-        let Some(k) = ids.iter().position(|&id| id == status.id) else { continue };
-        if status.error == 0 && status.params.len() == length && length <= 8 {
-            values[k] = Some(le_value(&status.params, signed));
+    let mut i = 0;
+    // Shortest status packet: header, id, LEN, INST, ERR, CRC.
+    while i + 11 <= stream.len() {
+        if stream[i..i + 4] != HEADER {
+            i += 1;
+            continue;
+        }
+        let len = u16::from_le_bytes([stream[i + 5], stream[i + 6]]) as usize;
+        let end = i + 7 + len;
+        if len < 4 || end > stream.len() {
+            i += 1;
+            continue;
+        }
+        let packet = &stream[i..end];
+        let crc = u16::from_le_bytes([packet[len + 5], packet[len + 6]]);
+        if crc16(&packet[..len + 5]) != crc {
+            i += 1;
+            continue;
+        }
+        i = end;
+        let (id, inst, err) = (packet[4], packet[7], packet[8]);
+        let Some(k) = ids.iter().position(|&m| m == id) else { continue };
+        if inst != STATUS || err & 0x7F != 0 {
+            continue;
+        }
+        let body = &packet[7..len + 5];
+        let stuffed = body.windows(3).any(|w| w == [0xFF, 0xFF, 0xFD]);
+        let data = if stuffed { unstuff(body)[2..].to_vec() } else { body[2..].to_vec() };
+        if data.len() == length && length <= 8 {
+            values[k] = Some(le_value(&data, signed));
         }
     }
     values
@@ -271,7 +297,7 @@ pub fn le_value(bytes: &[u8], signed: bool) -> i64 {
 
 #[cfg(test)]
 mod stream_tests {
-    use super::super::packet::encode_status;
+    use super::super::packet::{decode_status, encode_status};
     use super::*;
 
     #[test]
@@ -284,6 +310,61 @@ mod stream_tests {
         stream.extend(encode_status(13, 4, &[0, 0, 0, 0]));
         let values = decode_sync_read_values(&stream, &[10, 11, 12, 13, 14], 4, true);
         assert_eq!(values, [Some(2048), Some(-5), None, None, None]);
+    }
+
+    /// The straightforward decoder the in-place scan must agree with: at each offset, try the
+    /// general status decoder on the packet its LEN announces.
+    fn reference(stream: &[u8], ids: &[u8], length: usize) -> Vec<Option<i64>> {
+        let mut values = vec![None; ids.len()];
+        let mut i = 0;
+        while i + 7 <= stream.len() {
+            let end = i + 7 + u16::from_le_bytes([stream[i + 5], stream[i + 6]]) as usize;
+            let Some(Ok(status)) = stream.get(i..end).map(decode_status) else {
+                i += 1;
+                continue;
+            };
+            i = end;
+            let Some(k) = ids.iter().position(|&id| id == status.id) else { continue };
+            if status.error == 0 && status.params.len() == length {
+                values[k] = Some(le_value(&status.params, true));
+            }
+        }
+        values
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn in_place_scan_agrees_with_the_packet_parser(
+            replies in proptest::collection::vec(
+                (10u8..=18, 0u8..3, proptest::collection::vec(
+                    proptest::prop_oneof![
+                        proptest::prelude::Just(0xFFu8),
+                        proptest::prelude::Just(0xFD),
+                        proptest::prelude::any::<u8>()
+                    ],
+                    4,
+                )),
+                0..12,
+            ),
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..8),
+            corrupt in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            let mut stream = noise.clone();
+            for (id, err, data) in &replies {
+                stream.extend(encode_status(*id, *err, data));
+            }
+            if !replies.is_empty() && stream.len() > noise.len() {
+                let at = noise.len() + corrupt.index(stream.len() - noise.len());
+                stream[at] ^= 0x10;
+            }
+            let ids: Vec<u8> = (10..=18).collect();
+            proptest::prop_assert_eq!(
+                decode_sync_read_values(&stream, &ids, 4, true),
+                reference(&stream, &ids, 4)
+            );
+        }
     }
 
     #[test]
