@@ -242,7 +242,7 @@ def call_service(
     discovered separately, and a response sent before it is matched is lost. One second of
     settling covers that discovery on a loaded machine.
     """
-    service_client = client.node.create_client(srv_type, name)
+    service_client: Any = client.node.create_client(srv_type, name)
     try:
         if not service_client.wait_for_service(timeout):
             raise TimeoutError(f"{name} is not offered")
