@@ -99,6 +99,17 @@ describe('Controls', () => {
     expect(joints().at(-1)?.body).toEqual({ goals: { right_antenna: 2, left_antenna: 0 } })
   })
 
+  it('keeps antenna goals inside ±π', async () => {
+    renderWithBridge(bridge, <Controls />)
+    unlock('secret')
+    fireEvent.change(screen.getByTestId('control-left_antenna-value'), { target: { value: '-4' } })
+    fireEvent.click(screen.getByTestId('send-antennas'))
+    await screen.findByTestId('command-ok')
+    const body = bridge.requests.find((r) => r.path === '/api/commands/joints')?.body as { goals: Record<string, number> }
+    expect(body.goals.left_antenna).toBeGreaterThanOrEqual(-Math.PI)
+    expect(body.goals.left_antenna).toBeCloseTo(-Math.PI, 2)
+  })
+
   it('turns torque off', async () => {
     renderWithBridge(bridge, <Controls />)
     unlock('secret')

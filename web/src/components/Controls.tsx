@@ -9,7 +9,8 @@ const RAD = Math.PI / 180
 const TRANSLATION_MM = 30
 const ROLL_PITCH_DEG = 40
 const YAW_DEG = 65
-const ANTENNA_RAD = Number(Math.PI.toFixed(3))
+// ±π rounded inward to the slider's 0.001 rad: 3.142 would be past the limit and refused.
+export const ANTENNA_RAD = Math.floor(Math.PI * 1000) / 1000
 // Live mode sends at most 10 commands a second while a slider moves.
 const LIVE_PERIOD_MS = 100
 
