@@ -66,8 +66,14 @@ class Usage:
         times = self.process.cpu_times()
         elapsed = time.monotonic() - self._start
         self.cpu_percent = 100.0 * (times.user + times.system - self._start_cpu) / elapsed
-        self.rss_mb = self.process.memory_info().rss / (1024 * 1024)
+        memory = self.process.memory_full_info()
+        self.rss_mb = memory.rss / (1024 * 1024)
+        # PSS shares the pages of libraries mapped by several processes (rclpy, Fast DDS...).
+        self.pss_mb = memory.pss / (1024 * 1024)
 
     def line(self) -> str:
-        """Return 'cpu X % rss Y MB'."""
-        return f"bridge cpu {self.cpu_percent:5.1f} % of one core, rss {self.rss_mb:6.1f} MB"
+        """Return 'cpu X % rss Y MB (pss Z MB)'."""
+        return (
+            f"bridge cpu {self.cpu_percent:5.1f} % of one core, "
+            f"rss {self.rss_mb:6.1f} MB (pss {self.pss_mb:6.1f} MB)"
+        )
