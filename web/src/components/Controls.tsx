@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { useCommands, type HeadPose } from '../hooks/useCommands'
 import { useToken } from '../hooks/useToken'
 import { SliderField } from './SliderField'
@@ -10,7 +10,7 @@ const TRANSLATION_MM = 30
 const ROLL_PITCH_DEG = 40
 const YAW_DEG = 65
 // ±π rounded inward to the slider's 0.001 rad: 3.142 would be past the limit and refused.
-export const ANTENNA_RAD = Math.floor(Math.PI * 1000) / 1000
+const ANTENNA_RAD = Math.floor(Math.PI * 1000) / 1000
 // Live mode sends at most 10 commands a second while a slider moves.
 const LIVE_PERIOD_MS = 100
 
@@ -46,6 +46,13 @@ export function Controls() {
   const [live, setLive] = useState(false)
   const liveTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
   const pending = useRef<(() => void) | null>(null)
+  // A command still waiting for its period is dropped when the controls go away.
+  useEffect(
+    () => () => {
+      if (liveTimer.current) clearTimeout(liveTimer.current)
+    },
+    [],
+  )
 
   const sendLive = (send: () => void) => {
     if (!live) return
