@@ -12,6 +12,8 @@ export type EventPage = Schemas['EventsPage']
 export type RobotEvent = Schemas['EventModel']
 export type Telemetry = Schemas['TelemetryResponse']
 export type TelemetryPoint = Schemas['TelemetryPointModel']
+export type HeadPose = Required<Schemas['HeadPoseCommand']>
+export type CommandResult = Schemas['CommandResult']
 export type EventsQuery = NonNullable<paths['/api/events']['get']['parameters']['query']>
 export type TelemetryQuery = NonNullable<paths['/api/telemetry']['get']['parameters']['query']>
 

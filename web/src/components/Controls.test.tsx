@@ -131,6 +131,14 @@ describe('Controls', () => {
     await waitFor(() => expect(screen.getByTestId('command-error').textContent).toContain(reason))
   })
 
+  it('shows the message of a command answered but not carried out', async () => {
+    bridge.route('POST /api/commands/torque', { ok: false, command: 'torque', message: 'motors did not answer' })
+    renderWithBridge(bridge, <Controls />)
+    unlock('secret')
+    fireEvent.click(screen.getByTestId('torque-on'))
+    await waitFor(() => expect(screen.getByTestId('command-error').textContent).toContain('motors did not answer'))
+  })
+
   it('clears the refusal once a command is accepted', async () => {
     bridge.route('POST /api/commands/joints', () => ({ status: 401, body: { error: 'unauthorized', message: 'no', timestamp: 1 } }))
     renderWithBridge(bridge, <Controls />)

@@ -1,15 +1,9 @@
 import { useCallback, useState } from 'react'
 import { useBackend } from '../backend'
+import type { CommandResult, HeadPose } from '../api/client'
 import { describeApiError } from '../api/errors'
 
-export interface HeadPose {
-  x: number
-  y: number
-  z: number
-  roll: number
-  pitch: number
-  yaw: number
-}
+export type { HeadPose }
 
 export interface CommandState {
   pending: boolean
@@ -25,15 +19,18 @@ export function useCommands(token: string) {
   const [state, setState] = useState<CommandState>({ pending: false, error: null, acceptedAt: null })
 
   const run = useCallback(
-    async (send: (headers: Record<string, string>) => Promise<{ data?: unknown; error?: unknown; response: Response }>) => {
+    async (
+      send: (headers: Record<string, string>) => Promise<{ data?: CommandResult; error?: unknown; response: Response }>,
+    ) => {
       setState((s) => ({ ...s, pending: true }))
       try {
         const { data, error, response } = await send({ Authorization: `Bearer ${token}` })
-        if (data && response.ok) {
+        if (data && response.ok && data.ok !== false) {
           setState({ pending: false, error: null, acceptedAt: Date.now() })
           return true
         }
-        setState((s) => ({ ...s, pending: false, error: describeApiError(response.status, error) }))
+        const reason = data ? data.message || 'refused' : describeApiError(response.status, error)
+        setState((s) => ({ ...s, pending: false, error: reason }))
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err)
         setState((s) => ({ ...s, pending: false, error: `bridge unreachable: ${message}` }))
