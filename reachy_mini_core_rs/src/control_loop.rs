@@ -19,7 +19,7 @@ use crate::joints::{
     addr, rad_to_ticks, ticks_to_rad, COUNT, JOINT_LIMITS, MOTOR_IDS, VELOCITY_UNIT_RAD_S,
 };
 use crate::protocol::{le_i16, le_i32, le_u16};
-use crate::timing::{lower_timer_slack, request_realtime, wait_until};
+use crate::timing::{lower_timer_slack, request_realtime, wait_until, SPIN_NORMAL, SPIN_REALTIME};
 
 /// Samples kept for the percentiles: 10 s at 200 Hz.
 const WINDOW: usize = 2000;
@@ -575,7 +575,9 @@ const REALTIME_PRIORITY: i32 = 20;
 
 fn run(shared: &Shared) {
     lower_timer_slack();
-    lock(&shared.stats).realtime = request_realtime(REALTIME_PRIORITY);
+    let realtime = request_realtime(REALTIME_PRIORITY);
+    lock(&shared.stats).realtime = realtime;
+    let spin = if realtime { SPIN_REALTIME } else { SPIN_NORMAL };
     let period = Duration::from_secs_f64(1.0 / shared.config.rate_hz);
     let mut cycle = Cycle {
         seq: lock(&shared.latest).as_ref().map_or(0, |s| s.seq),
@@ -589,7 +591,7 @@ fn run(shared: &Shared) {
     };
     let mut next = Instant::now() + period;
     while !shared.stop.load(Ordering::SeqCst) {
-        wait_until(next);
+        wait_until(next, spin);
         let start = Instant::now();
         let late = start.saturating_duration_since(next);
         if shared.bus_state() == BusState::Reconnecting {

@@ -2,9 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-/// The last stretch before a deadline is spun: a sleep may wake up this late on Linux even
-/// with the timer slack lowered, and 60 µs at 200 Hz costs 1.2 % of a core.
-const SPIN: Duration = Duration::from_micros(60);
+/// The last stretch before a deadline is spun, because a sleep may wake up late: at normal
+/// priority on a busy machine by tens of microseconds (60 µs of spin at 200 Hz costs 1.2 % of
+/// a core), with real-time priority and a 1 ns timer slack by much less.
+pub const SPIN_NORMAL: Duration = Duration::from_micros(60);
+pub const SPIN_REALTIME: Duration = Duration::from_micros(25);
 
 /// Make this thread's sleeps wake up on time (the default timer slack adds up to 50 µs).
 pub fn lower_timer_slack() {
@@ -26,16 +28,16 @@ pub fn request_realtime(priority: i32) -> bool {
     unsafe { libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_FIFO, &param) == 0 }
 }
 
-/// Wait until deadline: sleep most of it, spin the end.
-pub fn wait_until(deadline: Instant) {
+/// Wait until deadline: sleep most of it, spin the last `spin`.
+pub fn wait_until(deadline: Instant, spin: Duration) {
     loop {
         let now = Instant::now();
         if now >= deadline {
             return;
         }
         let left = deadline - now;
-        if left > SPIN {
-            std::thread::sleep(left - SPIN);
+        if left > spin {
+            std::thread::sleep(left - spin);
         } else {
             std::hint::spin_loop();
         }
