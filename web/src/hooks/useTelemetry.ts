@@ -5,10 +5,10 @@ import { usePolling, type Polled } from './usePolling'
 
 /** Load the recorded telemetry of one joint over the last `windowS` seconds; refresh every 5 s. */
 export function useTelemetry(joint: string, windowS: number, maxPoints = 300): Polled<Telemetry> {
-  const { api } = useBackend()
+  const { api, socket } = useBackend()
   return usePolling(
     async () => {
-      const since = Date.now() / 1000 - windowS
+      const since = socket.robotNow() - windowS
       const { data, error, response } = await api.GET('/api/telemetry', {
         params: { query: { joint, since, max_points: maxPoints } },
       })
@@ -16,6 +16,6 @@ export function useTelemetry(joint: string, windowS: number, maxPoints = 300): P
       throw new Error(describeApiError(response.status, error))
     },
     5000,
-    [api, joint, windowS, maxPoints],
+    [api, socket, joint, windowS, maxPoints],
   )
 }

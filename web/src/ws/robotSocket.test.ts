@@ -61,6 +61,17 @@ describe('RobotSocket', () => {
     await waitFor(() => expect(bridge.received.filter((m) => m.type === 'subscribe')).toHaveLength(2))
   })
 
+  it('tells the robot time from the latest joint stamp', async () => {
+    socket = new RobotSocket(bridge.wsUrl)
+    expect(Math.abs(socket.robotNow() - Date.now() / 1000)).toBeLessThan(1)
+    socket.start()
+    await waitFor(() => expect(bridge.clients.size).toBe(1))
+    // A robot clock an hour behind the page's.
+    bridge.sendJoints({ yaw_body: 0 }, Date.now() / 1000 - 3600)
+    await waitFor(() => expect(socket?.jointSeq).toBe(1))
+    expect(Math.abs(socket.robotNow() - (Date.now() / 1000 - 3600))).toBeLessThan(1)
+  })
+
   it('passes pushed events to its listeners', async () => {
     socket = new RobotSocket(bridge.wsUrl)
     const seen: string[] = []

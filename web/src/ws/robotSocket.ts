@@ -60,6 +60,8 @@ export class RobotSocket {
   joints: JointStatesData | null = null
   /** Counts joint frames; a hook re-renders only when it moved. */
   jointSeq = 0
+  /** Page time (ms since epoch) when the latest joint frame arrived. */
+  jointsReceivedAt = 0
   /** Latest status of each name; each /diagnostics array carries only its publisher's. */
   diagnostics: DiagnosticsSnapshot | null = null
   lastEvent: EventData | null = null
@@ -205,6 +207,7 @@ export class RobotSocket {
         const data = msg.data
         this.joints = data
         this.jointSeq += 1
+        this.jointsReceivedAt = Date.now()
         const stamp = Number.isFinite(data.stamp) ? data.stamp : Date.now() / 1000
         this.history.push(stamp, data.name, data.position)
         this.emit('joint_states')
@@ -228,6 +231,17 @@ export class RobotSocket {
       default:
         break
     }
+  }
+
+  /**
+   * Return the robot's current UNIX time in seconds, from the stamp of the latest joint frame.
+   *
+   * Queries over recorded history use the robot's clock, which may differ from the page's;
+   * without a frame yet, the page's clock is the best guess.
+   */
+  robotNow(): number {
+    if (!this.joints || !Number.isFinite(this.joints.stamp)) return Date.now() / 1000
+    return this.joints.stamp + (Date.now() - this.jointsReceivedAt) / 1000
   }
 
   /** Merge statuses into the snapshot; an older copy of a status never replaces a newer one. */
