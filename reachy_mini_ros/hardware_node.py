@@ -179,6 +179,7 @@ class HardwareNode(LifecycleNode):
         self._torque_wanted = True
         self._retry_delay = 1.0
         self._joint_states_pub: Any = None
+        self._last_pose: Any = None  # reachy_mini_core_rs.HeadPose of the last reading
         self._head_pose_pub: Any = None
 
         self._updater = diagnostics.make_updater(self, period=1.0)
@@ -423,22 +424,31 @@ class HardwareNode(LifecycleNode):
         msg = JointState()
         msg.header.stamp.sec = stamp_sec
         msg.header.stamp.nanosec = stamp_nsec
-        names = list(snap.names)
-        positions = [float(p) for p in snap.position]
+        # A motor that did not answer in this cycle keeps an old reading in the snapshot:
+        # leave it out rather than stamp its old value with this cycle's time.
+        fresh = [t == snap.read_time for t in snap.position_time]
         # Velocity and current are read every few cycles: use them while they are at most
         # 50 ms (10 cycles at 200 Hz) older than the positions, else say "not measured".
         fresh_velocity = snap.read_time - snap.velocity_time <= 0.05
         fresh_current = snap.read_time - snap.current_time <= 0.05
         nan = math.nan
-        velocities = [float(v) if fresh_velocity else nan for v in snap.velocity]
-        efforts = [
-            float(c) / 1000.0 * TORQUE_CONSTANT[n] if fresh_current else nan
-            for n, c in zip(names, snap.current, strict=True)
-        ]
-        pose = self._head_pose(snap)
+        names: list[str] = []
+        positions: list[float] = []
+        velocities: list[float] = []
+        efforts: list[float] = []
+        for i, name in enumerate(snap.names):
+            if not fresh[i]:
+                continue
+            names.append(name)
+            positions.append(float(snap.position[i]))
+            velocities.append(float(snap.velocity[i]) if fresh_velocity else nan)
+            efforts.append(
+                float(snap.current[i]) / 1000.0 * TORQUE_CONSTANT[name] if fresh_current else nan
+            )
+        pose = self._head_pose(snap, fresh)
         if pose is not None:
-            names += list(HEAD_POSE_JOINT_NAMES)
-            positions += list(pose.as_tuple())
+            names += HEAD_POSE_JOINT_NAMES
+            positions += pose.as_tuple()
             velocities += [nan] * 6
             efforts += [nan] * 6
         msg.name = names
@@ -450,22 +460,27 @@ class HardwareNode(LifecycleNode):
             head = PoseStamped()
             head.header.stamp = msg.header.stamp
             head.header.frame_id = "body"
-            head.pose.position.x, head.pose.position.y, head.pose.position.z = (
-                pose.x,
-                pose.y,
-                pose.z,
-            )
-            q = rpy_to_quaternion(pose.roll, pose.pitch, pose.yaw)
+            position = head.pose.position
+            position.x, position.y, position.z = pose.x, pose.y, pose.z
             o = head.pose.orientation
-            o.x, o.y, o.z, o.w = q
+            o.x, o.y, o.z, o.w = rpy_to_quaternion(pose.roll, pose.pitch, pose.yaw)
             self._head_pose_pub.publish(head)
 
-    def _head_pose(self, snap: Any) -> Any:
-        angles = [snap.position[snap.names.index(n)] for n in STEWART_JOINT_NAMES]
-        try:
-            return self._core.forward_kinematics(angles)
-        except self._core.KinematicsError:
+    def _head_pose(self, snap: Any, fresh: list[bool]) -> Any:
+        """Return the head pose by forward kinematics, or None without six fresh angles."""
+        indices = [snap.names.index(n) for n in STEWART_JOINT_NAMES]
+        if not all(fresh[i] for i in indices):
             return None
+        angles = [snap.position[i] for i in indices]
+        try:
+            # Start from the previous pose: near the workspace edge two poses share the same
+            # angles, and tracking keeps the one the head is actually in.
+            pose = self._core.forward_kinematics(angles, start=self._last_pose)
+        except self._core.KinematicsError:
+            self._last_pose = None
+            return None
+        self._last_pose = pose
+        return pose
 
     def _log_new_hardware_errors(self, snap: Any) -> None:
         """Write one log line when a motor's hardware error appears or clears."""

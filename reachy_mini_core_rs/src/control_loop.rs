@@ -120,6 +120,9 @@ pub struct Snapshot {
     pub seq: u64,
     pub read_time: f64,
     pub position: [f64; COUNT],
+    /// Per motor: wall-clock time its position was last read; a motor that stopped answering
+    /// keeps an old time here while the others advance.
+    pub position_time: [f64; COUNT],
     pub velocity: [f64; COUNT],
     pub velocity_time: f64,
     pub current: [f64; COUNT],
@@ -139,6 +142,7 @@ impl Default for Snapshot {
             seq: 0,
             read_time: 0.0,
             position: [0.0; COUNT],
+            position_time: [0.0; COUNT],
             velocity: [0.0; COUNT],
             velocity_time: 0.0,
             current: [0.0; COUNT],
@@ -746,6 +750,7 @@ fn run_cycle(
                 cycle.failures[k] = 0;
                 if let Some(ticks) = le_i32(data) {
                     work.position[k] = ticks_to_rad(ticks);
+                    work.position_time[k] = read_time;
                 }
                 if !alert {
                     work.hardware_error[k] = 0;
@@ -943,6 +948,9 @@ mod tests {
         // cycles, where a motor read every cycle would time out every cycle.
         let timeouts = control.stats().errors.get("timeout").copied().unwrap_or(0);
         assert!(later.comm_errors[6] >= BENCH_AFTER as u64);
+        // Its position is kept but dated: older than the others', which advance.
+        assert!(later.position_time[6] < later.read_time - 0.1);
+        assert_eq!(later.position_time[5], later.read_time);
         assert!(timeouts < 40, "{timeouts} timeouts in {} cycles", later.seq - first.seq);
         sim.set_unresponsive(16, false).expect("motor 16");
         control.set_torque(true).expect("torque");

@@ -519,6 +519,11 @@ impl Snapshot {
     fn status_time(&self) -> f64 {
         self.inner.status_time
     }
+    /// Per motor: wall-clock time its position was last read.
+    #[getter]
+    fn position_time(&self) -> Vec<f64> {
+        self.inner.position_time.to_vec()
+    }
     /// Per motor: cumulated timeouts and corrupt replies.
     #[getter]
     fn comm_errors(&self) -> Vec<u64> {

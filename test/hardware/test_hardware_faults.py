@@ -152,3 +152,30 @@ def test_killed_hardware_node_is_restarted_and_publishes_again(
         assert "hardware_node exited with -9; restarting" in launcher.log()
     finally:
         launcher.stop()
+
+
+def test_silent_motor_is_left_out_of_joint_states_until_it_answers(
+    pty: Any, topics: tuple[TopicRecorder, TopicRecorder]
+) -> None:
+    joint_states, diag = topics
+    pty.sim.set_unresponsive(17, True)  # right_antenna
+
+    def without_antenna() -> bool:
+        msg = joint_states.latest()
+        return "right_antenna" not in msg.name and "left_antenna" in msg.name
+
+    wait_for(without_antenna, 20.0, "right_antenna to leave /joint_states")
+    silent_from = time.time()
+    time.sleep(0.5)
+    recent = joint_states.since(silent_from)
+    assert len(recent) > 20, "the other motors keep publishing"
+    assert all("right_antenna" not in m.name for m in recent)
+    comm_errors = int(status_values(status(diag, "Motor right_antenna"))["comm_errors"])
+    assert comm_errors > 0
+
+    pty.sim.set_unresponsive(17, False)
+    wait_for(
+        lambda: "right_antenna" in joint_states.latest().name,
+        20.0,
+        "right_antenna to come back once it answers",
+    )

@@ -208,6 +208,13 @@ class Snapshot:
     def status_time(self) -> float:
         """Wall-clock time of the last temperature/voltage/error read; 0.0 before the first."""
     @property
+    def position_time(self) -> list[float]:
+        """Per motor: wall-clock time its position was last read.
+
+        Equal to read_time for every motor that answered in this cycle; a motor that stopped
+        answering keeps the time of its last answer.
+        """
+    @property
     def comm_errors(self) -> list[int]:
         """Per motor: cumulated timeouts and corrupt replies."""
     @property
