@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -199,6 +199,3 @@ class SchedulerComponent(Component):
             if error != job.last_error:
                 log.warning("job_failed", job=job.name, error=error)
             job.last_error = error
-
-
-AsyncJob = Callable[[], Awaitable[None]]

@@ -67,6 +67,17 @@ def bridge_command(port: int, *params: str) -> list[str]:
     return args
 
 
+INDEX_HTML = '<!doctype html><html><body><div id="root"></div></body></html>\n'
+
+
+def make_web_dist(path: Path) -> Path:
+    """Write a minimal built dashboard (index.html and one asset) into path."""
+    (path / "assets").mkdir(parents=True, exist_ok=True)
+    (path / "index.html").write_text(INDEX_HTML)
+    (path / "assets" / "app.js").write_text("console.log('reachy mini');\n")
+    return path
+
+
 @contextlib.contextmanager
 def running_bridge(
     tmp: Path,
@@ -78,6 +89,8 @@ def running_bridge(
     """Start bridge_node and wait until it answers /api/health."""
     port = free_port()
     data_dir = tmp / "data"
+    if not any(p.startswith("web_dist:=") for p in params):
+        params = (*params, f"web_dist:={make_web_dist(tmp / 'web')}")
     process = start_process(
         name,
         bridge_command(port, *params),

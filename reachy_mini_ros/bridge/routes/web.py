@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 # Paths that belong to the server: never answered with the dashboard.
@@ -17,7 +17,7 @@ def web_router(dist: Path) -> APIRouter:
     root = dist.resolve()
 
     @router.get("/{path:path}")
-    async def spa(path: str, request: Request) -> FileResponse:
+    async def spa(path: str) -> FileResponse:
         first = path.split("/", 1)[0]
         if first in RESERVED_PREFIXES:
             raise HTTPException(status_code=404, detail=f"no route for /{path}")
@@ -25,6 +25,9 @@ def web_router(dist: Path) -> APIRouter:
             candidate = (root / path).resolve()
             if candidate.is_relative_to(root) and candidate.is_file():
                 return FileResponse(candidate)
+            if "." in path.rsplit("/", 1)[-1]:
+                # A missing file (an old asset name): answering HTML would break the page.
+                raise HTTPException(status_code=404, detail=f"no file /{path}")
         index = root / "index.html"
         if not index.is_file():
             raise HTTPException(status_code=404, detail="the web dashboard is not built")
