@@ -44,9 +44,17 @@ def create_app(bridge: Bridge | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bridge.services.start()
+        bridge.emit_event(
+            level=0,
+            source="bridge",
+            kind="system",
+            message="bridge started",
+            details={"api_host": config.api_host, "api_port": config.api_port},
+        )
         try:
             yield
         finally:
+            bridge.emit_event(level=0, source="bridge", kind="system", message="bridge stopping")
             await bridge.services.stop()
 
     app = FastAPI(

@@ -237,7 +237,8 @@ class Bridge:
             self.emit_event(
                 level=status.level,
                 source=name,
-                kind="diagnostic",
+                # An ERROR (a motor's hardware error, a lost bus) is a fault to look into.
+                kind="fault" if status.level == ERROR else "diagnostic",
                 message=f"{before} → {after}: {status.message}",
                 details={"previous_level": previous, "values": dict(status.values)},
             )

@@ -195,3 +195,30 @@ def test_every_request_is_logged_as_one_json_line(bridge: Bridge) -> None:
     assert record["path"] == "/api/joints"
     assert record["status"] == 200
     assert record["duration_ms"] >= 0
+
+
+def test_bridge_start_is_recorded_as_a_system_event(bridge: Bridge) -> None:
+    page = wait_for(
+        lambda: bridge.get("/api/events", params={"kind": "system"}).json()["items"],
+        15.0,
+        "the start event",
+    )
+    assert page[-1]["message"] == "bridge started"
+    assert page[-1]["source"] == "bridge"
+
+
+def test_diagnostic_error_is_recorded_as_a_fault(bridge: Bridge, hardware: FakeHardware) -> None:
+    since = time.time()
+    hardware.motor_level = 2
+    try:
+        faults = wait_for(
+            lambda: bridge.get("/api/events", params={"kind": "fault", "since": since}).json()[
+                "items"
+            ],
+            20.0,
+            "the fault event",
+        )
+    finally:
+        hardware.motor_level = 0
+    assert faults[0]["source"] == "hardware_node: Motor right_antenna"
+    assert faults[0]["level"] == 2
