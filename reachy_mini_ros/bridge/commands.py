@@ -111,6 +111,17 @@ async def run_ws_command(bridge: Bridge, message: dict[str, Any]) -> dict[str, A
         or not isinstance(token, str)
         or not token_matches(expected, f"Bearer {token}")
     ):
+        bridge.emit_event(
+            level=WARN,
+            source="ws",
+            kind="command",
+            message=f"refused {message.get('command')!r}: missing or wrong token",
+            details={
+                "command": str(message.get("command")),
+                "accepted": False,
+                "error": "unauthorized",
+            },
+        )
         return {"ok": False, "error": "unauthorized", "message": "a valid token is needed"}
     name = message.get("command")
     if name not in COMMANDS:

@@ -23,16 +23,24 @@ BridgeDep = Annotated[Bridge, Depends(get_bridge)]
 
 
 def require_token(
+    request: Request,
     bridge: BridgeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
-    """Answer 401 unless the request carries the API token."""
+    """Answer 401 unless the request carries the API token (the attempt is audited)."""
     expected = bridge.token.token if bridge.token is not None else None
     if (
         expected is None
         or credentials is None
         or not token_matches(expected, f"Bearer {credentials.credentials}")
     ):
+        bridge.emit_event(
+            level=1,
+            source="api",
+            kind="command",
+            message=f"refused {request.url.path}: missing or wrong token",
+            details={"path": request.url.path, "accepted": False, "error": "unauthorized"},
+        )
         raise HTTPException(
             status_code=401,
             detail="a valid 'Authorization: Bearer <token>' header is needed",

@@ -178,3 +178,20 @@ def test_every_command_is_recorded_as_an_event(bridge: Bridge) -> None:
     events = wait_for(refused_event, 15.0, "the refused command in the event log")
     assert events[0]["details"]["accepted"] is False
     assert events[0]["source"] == "api"
+
+
+def test_unauthorized_command_attempt_is_audited(bridge: Bridge) -> None:
+    bridge.post("/api/commands/torque", {"enabled": False}, token="guess")
+
+    def refused() -> Any:
+        page = bridge.get("/api/events", params={"kind": "command", "min_level": 1}).json()
+        return [
+            e
+            for e in page["items"]
+            if e["details"].get("error") == "unauthorized"
+            and e["details"].get("path") == "/api/commands/torque"
+        ]
+
+    events = wait_for(refused, 15.0, "the refused attempt in the event log")
+    assert events[0]["level"] == 1
+    assert "guess" not in str(events[0])
