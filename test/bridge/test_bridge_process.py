@@ -92,10 +92,11 @@ def test_cors_is_off_by_default(tmp_path: Path) -> None:
         assert "access-control-allow-origin" not in response.headers
 
 
-def test_shutdown_closes_websockets_with_going_away(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_shutdown_closes_websockets_with_going_away(tmp_path: Path, sig: int) -> None:
     with running_bridge(tmp_path) as bridge, connect(bridge.ws_url) as ws:
         assert json.loads(ws.recv(timeout=10))["type"] == "hello"
-        bridge.process.popen.send_signal(signal.SIGINT)
+        bridge.process.popen.send_signal(sig)
         with pytest.raises(ConnectionClosed) as closed:
             while True:
                 ws.recv(timeout=20)
