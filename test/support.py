@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -155,15 +156,33 @@ def running_stack(
         process.stop()
 
 
+_handed_out: set[int] = set()
+
+
+def private_domain() -> int:
+    """Return a ROS domain id for one test's own nodes, apart from the run's shared stack.
+
+    Tests that start their own hardware node must not see the session's stack, which has a
+    node of the same name publishing the same topics.
+    """
+    taken = {int(os.environ.get("ROS_DOMAIN_ID", "0"))} | _handed_out
+    domain = random.SystemRandom().choice([d for d in range(1, 102) if d not in taken])
+    _handed_out.add(domain)
+    return domain
+
+
 class RosClient:
     """An rclpy node in the test process, spun by a background thread."""
 
-    def __init__(self, name: str = "reachy_mini_test_client") -> None:
+    def __init__(
+        self, name: str = "reachy_mini_test_client", domain_id: int | None = None
+    ) -> None:
         import rclpy
         from rclpy.executors import SingleThreadedExecutor
 
+        self.domain_id = domain_id
         self.context = rclpy.Context()
-        rclpy.init(context=self.context)
+        rclpy.init(context=self.context, domain_id=domain_id)
         self.node = rclpy.create_node(name, context=self.context)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)

@@ -41,7 +41,7 @@ def pty() -> Iterator[Any]:
 
 
 @pytest.fixture
-def node(pty: Any, tmp_path: Path) -> Iterator[Process]:
+def node(pty: Any, tmp_path: Path, domain: int) -> Iterator[Process]:
     process = start_process(
         "hardware_node",
         [
@@ -55,6 +55,7 @@ def node(pty: Any, tmp_path: Path) -> Iterator[Process]:
             "diagnostic_updater.period:=0.25",
         ],
         tmp_path,
+        {"ROS_DOMAIN_ID": str(domain)},
     )
     yield process
     process.stop()
@@ -131,10 +132,13 @@ def test_bus_loss_stops_joint_states_and_publishing_resumes_when_it_returns(
 
 
 def test_killed_hardware_node_is_restarted_and_publishes_again(
-    ros: RosClient, tmp_path: Path
+    ros: RosClient, tmp_path: Path, domain: int
 ) -> None:
     launcher = start_process(
-        "bringup", [str(BIN / "reachy-mini"), "bringup", "--no-bridge"], tmp_path
+        "bringup",
+        [str(BIN / "reachy-mini"), "bringup", "--no-bridge"],
+        tmp_path,
+        {"ROS_DOMAIN_ID": str(domain)},
     )
     try:
         joint_states = TopicRecorder(ros, JointState, "/joint_states", depth=200)

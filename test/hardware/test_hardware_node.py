@@ -19,6 +19,7 @@ from support import (
     TopicRecorder,
     call_service,
     diagnostic_statuses,
+    private_domain,
     start_process,
     status_values,
     wait_for,
@@ -37,21 +38,27 @@ EXPECTED_STATUSES = {f"hardware_node: Motor {n}" for n in MOTOR_JOINT_NAMES} | {
 
 
 @pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Process]:
+def module_domain() -> int:
+    return private_domain()
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory, module_domain: int) -> Iterator[Process]:
     """Run one hardware node on the simulated bus for the module."""
     log_dir = tmp_path_factory.mktemp("hardware_node")
     process = start_process(
         "hardware_node",
         [str(BIN / "hardware_node"), "--ros-args", "-p", "diagnostic_updater.period:=0.5"],
         log_dir,
+        {"ROS_DOMAIN_ID": str(module_domain)},
     )
     yield process
     process.stop()
 
 
 @pytest.fixture(scope="module")
-def client(node: Process) -> Iterator[RosClient]:
-    ros = RosClient("hardware_node_test")
+def client(node: Process, module_domain: int) -> Iterator[RosClient]:
+    ros = RosClient("hardware_node_test", domain_id=module_domain)
     yield ros
     ros.close()
 

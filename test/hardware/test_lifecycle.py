@@ -24,11 +24,11 @@ from support import (
 )
 
 
-def start_node(tmp_path: Path, *params: str) -> Process:
+def start_node(tmp_path: Path, domain: int, *params: str) -> Process:
     args = [str(BIN / "hardware_node"), "--ros-args", "-p", "autostart:=false"]
     for param in params:
         args += ["-p", param]
-    return start_process("hardware_node", args, tmp_path)
+    return start_process("hardware_node", args, tmp_path, {"ROS_DOMAIN_ID": str(domain)})
 
 
 def transition(ros: RosClient, transition_id: int) -> bool:
@@ -46,9 +46,9 @@ def state_label(ros: RosClient) -> str:
 
 
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[Process]:
+def node(tmp_path: Path, domain: int) -> Iterator[Process]:
     process = start_node(
-        tmp_path, "torque_off_on_deactivate:=true", "diagnostic_updater.period:=0.25"
+        tmp_path, domain, "torque_off_on_deactivate:=true", "diagnostic_updater.period:=0.25"
     )
     yield process
     process.stop()
@@ -100,8 +100,10 @@ def test_deactivate_disables_torque_when_asked(node: Process, ros: RosClient) ->
     wait_for(all_torque_off, 15.0, "every motor torque off after deactivate")
 
 
-def test_invalid_parameter_fails_configure_naming_it(tmp_path: Path, ros: RosClient) -> None:
-    process = start_node(tmp_path, "control_rate_hz:=0.0")
+def test_invalid_parameter_fails_configure_naming_it(
+    tmp_path: Path, ros: RosClient, domain: int
+) -> None:
+    process = start_node(tmp_path, domain, "control_rate_hz:=0.0")
     try:
         assert not transition(ros, Transition.TRANSITION_CONFIGURE)
         assert state_label(ros) == "unconfigured"
