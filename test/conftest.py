@@ -26,9 +26,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture
-def ros() -> Iterator[RosClient]:
-    """Give the test its own rclpy node on the run's domain."""
-    client = RosClient()
+def ros(request: pytest.FixtureRequest) -> Iterator[RosClient]:
+    """Give the test its own rclpy node: on the stack's domain when it uses the stack."""
+    domain = None
+    if "stack" in request.fixturenames:
+        domain = request.getfixturevalue("stack").domain_id
+    client = RosClient(domain_id=domain)
     yield client
     client.close()
 

@@ -94,6 +94,21 @@ def start_process(
     return Process(name=name, popen=popen, log_path=log_path)
 
 
+_handed_out: set[int] = set()
+
+
+def private_domain() -> int:
+    """Return a ROS domain id for one test's own nodes, apart from the run's shared stack.
+
+    Tests that start their own hardware node must not see the session's stack, which has a
+    node of the same name publishing the same topics.
+    """
+    taken = {int(os.environ.get("ROS_DOMAIN_ID", "0"))} | _handed_out
+    domain = random.SystemRandom().choice([d for d in range(1, 102) if d not in taken])
+    _handed_out.add(domain)
+    return domain
+
+
 @dataclass
 class Stack:
     """A running hardware node and bridge, as `reachy-mini bringup` starts them."""
@@ -103,6 +118,7 @@ class Stack:
     ws_url: str
     token: str
     data_dir: Path
+    domain_id: int
     extra: dict[str, Any] = field(default_factory=dict)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
@@ -119,8 +135,13 @@ class Stack:
 def running_stack(
     tmp: Path, *extra_args: str, env: dict[str, str] | None = None, ready_timeout: float = 60.0
 ) -> Iterator[Stack]:
-    """Run `reachy-mini bringup` on the simulated robot until the bridge sees joint states."""
+    """Run `reachy-mini bringup` on the simulated robot until the bridge sees joint states.
+
+    The stack gets a DDS domain of its own, so that it never meets the nodes that other tests
+    start, nor the stand-in publishers of the bridge tests.
+    """
     port = free_port()
+    domain_id = private_domain()
     token = "test-token-" + os.urandom(8).hex()
     data_dir = tmp / "data"
     args = [
@@ -133,6 +154,7 @@ def running_stack(
         *extra_args,
     ]
     proc_env = {
+        "ROS_DOMAIN_ID": str(domain_id),
         "REACHY_MINI_TOKEN": token,
         "REACHY_MINI_DATA_DIR": str(data_dir),
         **(env or {}),
@@ -144,6 +166,7 @@ def running_stack(
         ws_url=f"ws://127.0.0.1:{port}/ws",
         token=token,
         data_dir=data_dir,
+        domain_id=domain_id,
     )
     try:
         wait_for(
@@ -154,21 +177,6 @@ def running_stack(
         yield stack
     finally:
         process.stop()
-
-
-_handed_out: set[int] = set()
-
-
-def private_domain() -> int:
-    """Return a ROS domain id for one test's own nodes, apart from the run's shared stack.
-
-    Tests that start their own hardware node must not see the session's stack, which has a
-    node of the same name publishing the same topics.
-    """
-    taken = {int(os.environ.get("ROS_DOMAIN_ID", "0"))} | _handed_out
-    domain = random.SystemRandom().choice([d for d in range(1, 102) if d not in taken])
-    _handed_out.add(domain)
-    return domain
 
 
 class RosClient:
