@@ -100,7 +100,7 @@ class Metrics:
         family(
             "reachy_mini_ws_frames_dropped_total",
             "counter",
-            "Frames replaced by a newer one before a slow client could take them.",
+            "Due frames replaced by a newer one because the client was behind.",
         )
         for channel, count in sorted(self.ws_frames_dropped.items()):
             labels = _labels((("channel", channel),))

@@ -24,9 +24,9 @@ from reachy_mini_ros.logs import get_logger
 PROTOCOL_VERSION = 1
 CHANNELS = ("joint_states", "diagnostics", "events")
 DEFAULT_RATE_HZ = 30.0
-# A client that takes more than 2 s to accept one frame (120 frames at 60 Hz) has stalled;
-# it is disconnected so that its socket buffers are released.
-SEND_TIMEOUT_S = 2.0
+# A client that takes more than 10 s to accept one frame (600 frames at 60 Hz) has stalled;
+# it is disconnected so that its socket buffers are released. Until then it only loses frames.
+SEND_TIMEOUT_S = 10.0
 # joint_states comes at the loop rate (200 Hz, every 5 ms): when a client's next frame is due,
 # waiting for the next sample sends it fresh instead of up to 5 ms old. 20 ms bounds the wait
 # when the stream stops. Sporadic channels (diagnostics, events) are sent right at `due`.
@@ -34,6 +34,8 @@ STREAM_GRACE_S = {"joint_states": 0.02}
 # Replies (pong, command_result...) waiting for a slow client; older ones are dropped.
 MAX_PENDING_REPLIES = 64
 CLOSE_TIMEOUT_S = 1.0
+# A due frame replaced within 1 ms was about to be sent: not a sign of a slow client.
+DROP_GRACE_S = 0.001
 # Close code sent to every client when the bridge shuts down ("going away").
 CLOSE_GOING_AWAY = 1001
 
@@ -56,8 +58,17 @@ class Client:
         self.closed = False
 
     def offer(self, channel: str, frame: str) -> None:
-        """Replace the channel's slot with frame and wake the sender."""
-        if self.slots.get(channel) is not None:
+        """Replace the channel's slot with frame and wake the sender.
+
+        Replacing a frame that was already due means the client is behind: that counts as a
+        drop. Replacing one that waits for its turn under the client's rate does not.
+        """
+        loop = self.hub.loop
+        if (
+            self.slots.get(channel) is not None
+            and loop is not None
+            and loop.time() >= self.next_due.get(channel, 0.0) + DROP_GRACE_S
+        ):
             self.hub.metrics.ws_frames_dropped[channel] += 1
         self.slots[channel] = frame
         self.wake.set()

@@ -181,6 +181,13 @@ def test_same_origin_is_accepted(bridge: Bridge) -> None:
         assert json.loads(ws.recv(timeout=10))["type"] == "hello"
 
 
+def _dropped(bridge: Bridge) -> int:
+    """Return how many joint_states frames clients lost for being behind."""
+    text = bridge.get("/metrics").text
+    prefix = 'reachy_mini_ws_frames_dropped_total{channel="joint_states"} '
+    return int(next((x for x in text.splitlines() if x.startswith(prefix)), "0 0").split()[1])
+
+
 def _stalled_client(bridge: Bridge) -> socket.socket:
     """Open a WebSocket that subscribes at the loop rate and then never reads."""
     host, port = bridge.base_url.removeprefix("http://").split(":")
@@ -195,6 +202,15 @@ def _stalled_client(bridge: Bridge) -> socket.socket:
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         ).encode()
     )
+    # A client may send frames only after the server accepted the handshake (RFC 6455 4.1).
+    response = b""
+    while b"\r\n\r\n" not in response:
+        chunk = sock.recv(1024)
+        if not chunk:
+            raise ConnectionError("the server closed the connection during the handshake")
+        response += chunk
+    if not response.startswith(b"HTTP/1.1 101"):
+        raise ConnectionError(response.decode(errors="replace"))
     payload = json.dumps({"type": "subscribe", "channels": ["joint_states"], "rate_hz": 200})
     data = payload.encode()
     mask = os.urandom(4)
@@ -204,8 +220,11 @@ def _stalled_client(bridge: Bridge) -> socket.socket:
 
 
 def test_stalled_client_does_not_stop_another_client(bridge: Bridge) -> None:
+    before = _dropped(bridge)
     stalled = _stalled_client(bridge)
     try:
+        # The stalled client's buffers are full: it loses frames from now on.
+        wait_for(lambda: _dropped(bridge) > before + 100, 60.0, "the client to stall")
         with connect(bridge.ws_url) as ws:
             ws.send(json.dumps({"type": "subscribe", "channels": {"joint_states": 50}}))
             receive(ws, "subscribed")
@@ -253,9 +272,12 @@ def test_stalled_client_is_disconnected_and_its_slot_released(bridge: Bridge) ->
         )
 
     wait_for(lambda: clients() == 0, 20.0, "no WebSocket client left from earlier tests")
+
+    before = _dropped(bridge)
     stalled = _stalled_client(bridge)
     try:
         wait_for(lambda: clients() == 1, 10.0, "the stalled client to be counted")
+        wait_for(lambda: _dropped(bridge) > before, 60.0, "frames the stalled client lost")
         wait_for(lambda: clients() == 0, 60.0, "the stalled client to be dropped")
     finally:
         stalled.close()
