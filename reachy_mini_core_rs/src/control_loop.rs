@@ -790,6 +790,14 @@ fn run_cycle(
         }
     }
 
+    // Publish the positions now, before the slower telemetry read and the goal write: a
+    // subscriber gets them 1.5 to 2 ms sooner at 1 Mbaud, and what this cycle reads or writes
+    // next shows in the next snapshot.
+    cycle.seq += 1;
+    work.seq = cycle.seq;
+    *lock(&shared.latest) = Some(Arc::new(work.clone()));
+    shared.published.notify_all();
+
     // Extra telemetry when it fits in what is left of the cycle.
     let extra = Extra::ORDER[cycle.extra % Extra::ORDER.len()];
     let (address, length) = extra.span();
@@ -870,14 +878,8 @@ fn run_cycle(
         StatsAcc::push(&mut stats.write_ms, write_start.elapsed().as_secs_f64() * 1e3);
     }
     drop(guard);
-
-    cycle.seq += 1;
-    work.seq = cycle.seq;
-    let snapshot = Arc::new(work.clone());
     drop(work);
     drop(stats);
-    *lock(&shared.latest) = Some(snapshot);
-    shared.published.notify_all();
 }
 
 #[cfg(test)]
