@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import math
 import signal
+import socket
 import sys
 import threading
 import time
@@ -45,6 +46,10 @@ SERVICE_WAIT_S = 2.0
 # one (over 64 KiB) with an error instead of uvicorn closing the connection.
 WS_MAX_WIRE_BYTES = 1024 * 1024
 SWITCH_INTERVAL_S = 0.001
+# Kernel send buffer of every connection (Linux doubles it): a stalled WebSocket client holds
+# at most this much plus uvicorn's 64 KiB before its sender blocks and it starts losing frames,
+# instead of the several MiB that autotuning grants. 128 KiB is 2 s of one 60 Hz stream.
+SEND_BUFFER_BYTES = 128 * 1024
 
 
 def quaternion_from_rpy(
@@ -230,6 +235,23 @@ class BridgeNode(Node):
         return bool(response.success), str(response.message)
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """Bind host:port; accepted connections inherit its bounded send buffer."""
+    family, _, _, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 class BridgeServer(uvicorn.Server):
     """uvicorn's server, closing WebSocket clients with 1001 before it drops connections."""
 
@@ -265,6 +287,17 @@ def main(args: list[str] | None = None) -> None:
         sys.exit(2)
     if token.origin == "generated":
         print(f"bridge_node: generated an API token in {token.path}", flush=True)
+    try:
+        listener = listening_socket(config.api_host, config.api_port)
+    except OSError as exc:
+        log.error("cannot_listen", host=config.api_host, port=config.api_port, error=str(exc))
+        print(
+            f"bridge_node: cannot listen on {config.api_host}:{config.api_port}: {exc}",
+            file=sys.stderr,
+        )
+        node.destroy_node()
+        rclpy.try_shutdown()
+        sys.exit(1)
     bridge = Bridge(config, token=token, ros=node)
     node.bridge = bridge
     app = create_app(bridge)
@@ -300,7 +333,7 @@ def main(args: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, _interrupted)
     signal.signal(signal.SIGTERM, _interrupted)
     try:
-        server.run()
+        server.run(sockets=[listener])
     except KeyboardInterrupt:
         pass
     finally:
