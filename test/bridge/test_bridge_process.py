@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -120,3 +121,19 @@ def test_module_runs_as_a_script() -> None:
         timeout=60,
     )
     assert result.returncode in (0, 1, 2)
+
+
+def test_exits_with_an_error_when_the_port_is_taken(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            bridge_command(port),
+            env={**os.environ, **bridge_env(tmp_path, "token")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
