@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from bridge_support import Bridge
 from support import wait_for
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 
@@ -281,3 +281,14 @@ def test_stalled_client_is_disconnected_and_its_slot_released(bridge: Bridge) ->
         wait_for(lambda: clients() == 0, 60.0, "the stalled client to be dropped")
     finally:
         stalled.close()
+
+
+def test_message_over_one_mebibyte_closes_the_connection(bridge: Bridge) -> None:
+    with connect(bridge.ws_url, max_size=None) as ws:
+        receive(ws, "hello")
+        ws.send("x" * (1024 * 1024 + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                ws.recv(timeout=10)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1009
