@@ -24,6 +24,25 @@ MOTOR_JOINTS = [
 ]
 HEAD_JOINTS = ["head_x", "head_y", "head_z", "head_roll", "head_pitch", "head_yaw"]
 
+# The bridges under test and their stand-in hardware talk on a domain of their own (still one
+# per run, in 1..101), apart from the session's simulated robot (`stack`): its real joint
+# states and diagnostics would otherwise mix with the stand-in's.
+BRIDGE_DOMAIN_ID = str(int(os.environ.get("ROS_DOMAIN_ID", "0")) % 101 + 1)
+
+
+@contextlib.contextmanager
+def bridge_domain() -> Iterator[None]:
+    """Create ROS contexts and nodes on the bridge tests' domain inside this block."""
+    previous = os.environ.get("ROS_DOMAIN_ID")
+    os.environ["ROS_DOMAIN_ID"] = BRIDGE_DOMAIN_ID
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["ROS_DOMAIN_ID"]
+        else:
+            os.environ["ROS_DOMAIN_ID"] = previous
+
 
 @dataclass
 class Bridge:
@@ -49,6 +68,7 @@ class Bridge:
 def bridge_env(data_dir: Path, token: str | None, **extra: str) -> dict[str, str]:
     """Return the environment of a bridge process."""
     env = {
+        "ROS_DOMAIN_ID": BRIDGE_DOMAIN_ID,
         "REACHY_MINI_DATA_DIR": str(data_dir),
         "AMENT_PREFIX_PATH": os.environ.get("AMENT_PREFIX_PATH", sys.prefix),
         "PYTHONUNBUFFERED": "1",

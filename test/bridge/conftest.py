@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from bridge_support import Bridge, FakeHardware, running_bridge
+from bridge_support import Bridge, FakeHardware, bridge_domain, running_bridge
 from support import RosClient, wait_for
 
 
 @pytest.fixture(scope="module")
 def module_ros() -> Iterator[RosClient]:
-    """Give the module one rclpy node."""
-    client = RosClient("reachy_mini_bridge_test")
+    """Give the module one rclpy node, on the bridge tests' domain."""
+    with bridge_domain():
+        client = RosClient("reachy_mini_bridge_test")
     yield client
     client.close()
 
