@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import signal
 import socket
 import sys
@@ -37,6 +36,7 @@ from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.state import HARDWARE_ID, DiagnosticStatus
 from reachy_mini_ros.logs import configure_logging, get_logger
+from reachy_mini_ros.rotations import rpy_to_quaternion
 
 log = get_logger("reachy_mini.bridge_node")
 
@@ -50,21 +50,6 @@ SWITCH_INTERVAL_S = 0.001
 # at most this much plus uvicorn's 64 KiB before its sender blocks and it starts losing frames,
 # instead of the several MiB that autotuning grants. 128 KiB is 2 s of one 60 Hz stream.
 SEND_BUFFER_BYTES = 128 * 1024
-
-
-def quaternion_from_rpy(
-    roll: float, pitch: float, yaw: float
-) -> tuple[float, float, float, float]:
-    """Return (x, y, z, w) of the rotation yaw about z, then pitch about y, then roll about x."""
-    cr, sr = math.cos(roll / 2), math.sin(roll / 2)
-    cp, sp = math.cos(pitch / 2), math.sin(pitch / 2)
-    cy, sy = math.cos(yaw / 2), math.sin(yaw / 2)
-    return (
-        sr * cp * cy - cr * sp * sy,
-        cr * sp * cy + sr * cp * sy,
-        cr * cp * sy - sr * sp * cy,
-        cr * cp * cy + sr * sp * sy,
-    )
 
 
 class BridgeNode(Node):
@@ -205,7 +190,7 @@ class BridgeNode(Node):
         msg.header.frame_id = "body"
         msg.pose.position.x, msg.pose.position.y, msg.pose.position.z = x, y, z
         q = msg.pose.orientation
-        q.x, q.y, q.z, q.w = quaternion_from_rpy(roll, pitch, yaw)
+        q.x, q.y, q.z, q.w = rpy_to_quaternion(roll, pitch, yaw)
         self._pose_pub.publish(msg)
 
     async def set_torque(self, enabled: bool) -> tuple[bool, str]:

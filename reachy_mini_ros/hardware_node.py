@@ -34,6 +34,7 @@ from reachy_mini_ros.joints import (
     check_head_pose,
     check_joint_goals,
 )
+from reachy_mini_ros.rotations import quaternion_to_rpy, rpy_to_quaternion
 from reachy_mini_ros.serial_ports import find_reachy_mini_port
 
 NODE_NAME = "hardware_node"
@@ -131,27 +132,6 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
         bus_watchdog_ms=watchdog,
         limits=limits,
         motor_ids=motor_ids,
-    )
-
-
-def quaternion_to_rpy(x: float, y: float, z: float, w: float) -> tuple[float, float, float]:
-    """Return roll, pitch, yaw (rad, fixed axes XYZ) of a unit quaternion."""
-    roll = math.atan2(2.0 * (w * x + y * z), 1.0 - 2.0 * (x * x + y * y))
-    pitch = math.asin(max(-1.0, min(1.0, 2.0 * (w * y - z * x))))
-    yaw = math.atan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
-    return roll, pitch, yaw
-
-
-def rpy_to_quaternion(roll: float, pitch: float, yaw: float) -> tuple[float, float, float, float]:
-    """Return the quaternion (x, y, z, w) of roll, pitch, yaw (rad, fixed axes XYZ)."""
-    cr, sr = math.cos(roll / 2), math.sin(roll / 2)
-    cp, sp = math.cos(pitch / 2), math.sin(pitch / 2)
-    cy, sy = math.cos(yaw / 2), math.sin(yaw / 2)
-    return (
-        sr * cp * cy - cr * sp * sy,
-        cr * sp * cy + sr * cp * sy,
-        cr * cp * sy - sr * sp * cy,
-        cr * cp * cy + sr * sp * sy,
     )
 
 

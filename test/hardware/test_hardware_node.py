@@ -25,8 +25,8 @@ from support import (
     wait_for,
 )
 
-from reachy_mini_ros.hardware_node import rpy_to_quaternion
 from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
+from reachy_mini_ros.rotations import rpy_to_quaternion
 
 core = pytest.importorskip("reachy_mini_core_rs")
 
@@ -97,6 +97,19 @@ def command(client: RosClient, goals: dict[str, float]) -> None:
     client.node.destroy_publisher(pub)
 
 
+def settled_positions(recorder: TopicRecorder) -> dict[str, float]:
+    """Wait until no motor moves any more (the previous test's motion ends) and return them."""
+
+    def still() -> dict[str, float] | None:
+        before = {name: position(recorder, name) for name in MOTOR_JOINT_NAMES}
+        time.sleep(0.2)
+        after = {name: position(recorder, name) for name in MOTOR_JOINT_NAMES}
+        moving = any(abs(after[n] - before[n]) > 1e-4 for n in MOTOR_JOINT_NAMES)
+        return None if moving else after
+
+    return wait_for(still, 15.0, "the motors to stand still")
+
+
 def refused_count(diag: TopicRecorder) -> int:
     status = diagnostic_statuses(diag)["hardware_node: Command path"]
     return int(status_values(status)["refused"])
@@ -145,7 +158,7 @@ def test_bad_joint_command_is_refused_counted_and_moves_nothing(
     client: RosClient, joint_states: TopicRecorder, diag: TopicRecorder, goals: dict[str, float]
 ) -> None:
     before = refused_count(diag)
-    still = {name: position(joint_states, name) for name in MOTOR_JOINT_NAMES}
+    still = settled_positions(joint_states)
     command(client, goals)
     wait_for(lambda: refused_count(diag) > before, 10.0, "the refusal in diagnostics")
     time.sleep(0.3)

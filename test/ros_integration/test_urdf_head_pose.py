@@ -15,8 +15,8 @@ from integration_support import ROOT
 from urdf_parser_py.urdf import URDF, Robot
 
 from reachy_mini_ros.bringup import URDF_FILE
-from reachy_mini_ros.hardware_node import rpy_to_quaternion
 from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES
+from reachy_mini_ros.rotations import rpy_to_quaternion
 
 POSES = [
     (0.0, 0.0, 0.0, 0.0, 0.0, 0.0),
