@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
+import core_support
 import pytest
 
 import reachy_mini_core_rs as core
 
-# Generous bounds: the machine running the tests may be busy, and speed is measured by the
-# benchmarks, not here.
 WAIT_S = 15.0
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
-    """Poll condition until it holds or the timeout passes."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
-
-
-@pytest.fixture
-def sim() -> core.SimBus:
-    """Give the test its own simulated bus."""
-    return core.SimBus()
+wait_for = functools.partial(core_support.wait_for, timeout_s=WAIT_S)
 
 
 @pytest.fixture

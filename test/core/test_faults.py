@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
+from core_support import WAIT_S, wait_for
 
 import reachy_mini_core_rs as core
-
-WAIT_S = 20.0
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
-    """Poll condition until it holds or the timeout passes."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 def latest(loop: core.ControlLoop) -> core.Snapshot:
@@ -27,12 +16,6 @@ def latest(loop: core.ControlLoop) -> core.Snapshot:
     snap = loop.snapshot() or loop.wait_snapshot(0, WAIT_S)
     assert snap is not None
     return snap
-
-
-@pytest.fixture
-def sim() -> core.SimBus:
-    """Give the test its own simulated bus."""
-    return core.SimBus()
 
 
 @pytest.fixture

@@ -5,26 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from core_support import WAIT_S, wait_for
 
 import reachy_mini_core_rs as core
 
-WAIT_S = 20.0
 CRATE = Path(__file__).resolve().parents[2] / "reachy_mini_core_rs"
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = WAIT_S) -> bool:
-    """Poll condition until it holds or the timeout passes."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 @pytest.fixture
