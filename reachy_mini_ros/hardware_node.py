@@ -529,7 +529,10 @@ class HardwareNode(LifecycleNode):
             self._torque_wanted = bool(request.data)
         response.success = ok
         response.message = error or f"torque {'on' if request.data else 'off'}"
-        self._commands.accept() if ok else self._refuse(f"torque: {error}")
+        if ok:
+            self._commands.accept()
+        else:
+            self._refuse(f"torque: {error}")
         return response
 
     def _on_reboot(self, request: Any, response: Any) -> Any:
@@ -553,18 +556,21 @@ class HardwareNode(LifecycleNode):
             return self._diag_cache[1]
         loop = self._loop
         config = self._config
-        params_backend = str(self.get_parameter("backend").value)
+        if config is not None:
+            backend, rate, timeout = config.backend, config.control_rate_hz, config.command_timeout
+        else:  # not configured yet: report what the parameters ask for
+            backend = str(self.get_parameter("backend").value)
+            rate = float(self.get_parameter("control_rate_hz").value)
+            timeout = float(self.get_parameter("command_timeout").value)
         state = diagnostics.DiagnosticsState(
             lifecycle_state=self._lifecycle_state,
-            backend=config.backend if config else params_backend,
+            backend=backend,
             core_version=self._core_version(),
-            configured_rate_hz=config.control_rate_hz
-            if config
-            else float(self.get_parameter("control_rate_hz").value),
+            configured_rate_hz=rate,
             snapshot=loop.snapshot() if loop is not None else None,
             stats=loop.stats() if loop is not None else None,
             commands=self._commands,
-            command_timeout=config.command_timeout if config else 1.0,
+            command_timeout=timeout,
             now=now,
         )
         self._diag_cache = (now, state)

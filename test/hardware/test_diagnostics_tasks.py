@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from diagnostic_msgs.msg import DiagnosticStatus
+from support import status_values
 
 from reachy_mini_ros import diagnostics
 from reachy_mini_ros.joints import MOTOR_JOINTS
@@ -78,14 +78,10 @@ def run(task: Any, *args: Any) -> diagnostics.StatusBuilder:
     return stat
 
 
-def values(stat: DiagnosticStatus) -> dict[str, str]:
-    return {kv.key: kv.value for kv in stat.values}
-
-
 def test_healthy_motor_is_ok_with_its_readings() -> None:
     stat = run(diagnostics.motor_task, state(), 1)
     assert stat.level == diagnostics.OK
-    kv = values(stat)
+    kv = status_values(stat)
     assert kv["joint"] == "stewart_1"
     assert kv["motor_id"] == "11"
     assert kv["temperature"] == "35.0"
@@ -103,8 +99,8 @@ def test_motor_hardware_error_is_an_error_with_its_decoded_cause() -> None:
     stat = run(diagnostics.motor_task, state(snapshot=snap), 3)
     assert stat.level == diagnostics.ERROR
     assert "overheating" in stat.message and "overload" in stat.message
-    assert values(stat)["torque"] == "off"
-    assert values(stat)["hardware_error"] == "36"
+    assert status_values(stat)["torque"] == "off"
+    assert status_values(stat)["hardware_error"] == "36"
 
 
 def test_hot_motor_warns() -> None:
@@ -128,7 +124,7 @@ def test_motor_without_reading_is_stale() -> None:
 def test_connected_bus_at_rate_is_ok() -> None:
     stat = run(diagnostics.bus_task, state())
     assert stat.level == diagnostics.OK
-    kv = values(stat)
+    kv = status_values(stat)
     assert kv["state"] == "connected"
     assert kv["achieved_rate_hz"] == "200.0"
     assert kv["configured_rate_hz"] == "200.0"
@@ -138,7 +134,7 @@ def test_connected_bus_at_rate_is_ok() -> None:
 def test_reconnecting_bus_is_an_error() -> None:
     stat = run(diagnostics.bus_task, state(stats=loop_stats(bus_state="reconnecting")))
     assert stat.level == diagnostics.ERROR
-    assert values(stat)["state"] == "reconnecting"
+    assert status_values(stat)["state"] == "reconnecting"
 
 
 @pytest.mark.parametrize(
@@ -152,7 +148,7 @@ def test_slow_or_jittery_loop_warns(changes: dict[str, float]) -> None:
 def test_core_status_names_its_version_and_loop() -> None:
     stat = run(diagnostics.core_task, state(core_version="1.2.3"))
     assert stat.level == diagnostics.OK
-    assert values(stat) == {
+    assert status_values(stat) == {
         "version": "1.2.3",
         "backend": "sim",
         "loop_running": "true",
@@ -166,7 +162,7 @@ def test_refused_commands_warn_with_the_last_reason() -> None:
     commands.refuse("unknown joint 'nose'", now=NOW - 0.05)
     stat = run(diagnostics.command_task, state(commands=commands))
     assert stat.level == diagnostics.WARN
-    kv = values(stat)
+    kv = status_values(stat)
     assert kv["refused"] == "1"
     assert kv["accepted"] == "1"
     assert kv["last_refusal"] == "unknown joint 'nose'"
@@ -177,7 +173,7 @@ def test_command_path_without_commands_is_idle() -> None:
     stat = run(diagnostics.command_task, state())
     assert stat.level == diagnostics.OK
     assert stat.message == "idle"
-    assert values(stat)["last_command_age_s"] == "never"
+    assert status_values(stat)["last_command_age_s"] == "never"
 
 
 @pytest.mark.parametrize(
