@@ -388,7 +388,7 @@ class Database:
         self._ready = True
         self._last_ok = time.monotonic()
         self._set_healthy()
-        log.info("database_ready", url=self.redacted_url, revision=migrate.head_revision())
+        log.info("database_ready", url=self.redacted_url, revision=migrate.HEAD_REVISION)
         return True
 
     def _take_batch(self) -> None:

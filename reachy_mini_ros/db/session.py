@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -31,13 +31,18 @@ def create_db_engine(url: str) -> Engine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, in_memory=parsed.database in (None, "", ":memory:"))
+        return _sqlite_engine(url, in_memory=is_in_memory(parsed))
     kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": POOL_TIMEOUT_S}
     if parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **PG_KEEPALIVES}
         # Connections idle past 30 min may have been cut by a firewall; reopen them.
         kwargs["pool_recycle"] = 1800
     return create_engine(url, **kwargs)
+
+
+def is_in_memory(url: URL) -> bool:
+    """Return whether url names an in-memory SQLite database, private to its process."""
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
 def _sqlite_engine(url: str, *, in_memory: bool) -> Engine:

@@ -8,15 +8,27 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from support import wait_for
 
 from reachy_mini_ros.db import Database
-from reachy_mini_ros.db.migrate import MIGRATIONS_DIR, head_revision, upgrade
+from reachy_mini_ros.db.migrate import (
+    HEAD_REVISION,
+    MIGRATIONS_DIR,
+    MigrationError,
+    current_revision,
+    head_revision,
+    upgrade,
+)
 from reachy_mini_ros.db.models import Base
 from reachy_mini_ros.db.session import create_db_engine
+
+
+def test_head_revision_names_the_newest_migration() -> None:
+    assert head_revision() == HEAD_REVISION
 
 
 def test_migrations_create_the_tables(database_url: str) -> None:
@@ -63,6 +75,70 @@ def test_restart_keeps_rows_and_schema(database_url: str) -> None:
     try:
         with engine.connect() as connection:
             assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_revision_check_agrees_with_alembic(database_url: str) -> None:
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert current_revision(connection) is None
+        upgrade(engine)
+        with engine.connect() as connection:
+            assert current_revision(connection) == HEAD_REVISION
+            assert MigrationContext.configure(connection).get_current_revision() == HEAD_REVISION
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_leaves_alembic_out_of_the_process(tmp_path: Path) -> None:
+    # Once on a new database (the child process migrates it), once on a migrated one.
+    script = (
+        "import sys\n"
+        "from reachy_mini_ros.db.migrate import upgrade\n"
+        "from reachy_mini_ros.db.session import create_db_engine\n"
+        "upgrade(create_db_engine(sys.argv[1]))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))\n"
+    )
+    url = f"sqlite:///{tmp_path / 'lean.db'}"
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-c", script, url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "[]"
+    engine = create_db_engine(url)
+    try:
+        assert {"events", "telemetry"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_in_memory_database_is_migrated_in_place() -> None:
+    engine = create_db_engine("sqlite://")
+    try:
+        upgrade(engine)
+        assert {"events", "telemetry"} <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_failed_migration_says_why_and_changes_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'future.db'}"
+    engine = create_db_engine(url)
+    try:
+        # A database written by a newer release, at a revision this one does not have.
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+            connection.exec_driver_sql("INSERT INTO alembic_version VALUES ('9999')")
+        with pytest.raises(MigrationError, match="9999"):
+            upgrade(engine)
+        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     finally:
         engine.dispose()
 
