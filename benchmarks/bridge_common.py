@@ -38,16 +38,6 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
-def bridge_process(running: Stack) -> psutil.Process:
-    """Return the bridge_node process started by bringup."""
-    parent = psutil.Process(running.process.popen.pid)
-    for child in parent.children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            if "bridge_node" in " ".join(child.cmdline()):
-                return child
-    raise RuntimeError("bridge_node process not found")
-
-
 class Usage:
     """CPU (percent of one core) and RSS of a process over a measured span."""
 

@@ -16,7 +16,7 @@ import argparse
 import http.client
 import time
 
-from bridge_common import Usage, bridge_process, percentile, stack
+from bridge_common import Usage, percentile, stack
 
 
 def time_requests(port: int, path: str, count: int) -> list[float]:
@@ -44,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     with stack() as running:
         port = int(running.base_url.rsplit(":", 1)[1])
-        bridge = bridge_process(running)
+        bridge = running.node_process("bridge_node")
         time.sleep(2.0)
         with Usage(bridge) as idle:
             time.sleep(5.0)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import httpx
 import orjson
 import websockets
-from bridge_common import Usage, bridge_process, percentile, stack
+from bridge_common import Usage, percentile, stack
 
 RATE_HZ = 60.0
 # Connecting 50 clients (1 s), warming up (2 s) and measuring must fit in the 10 s for which
@@ -155,7 +155,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
     with stack() as running:
-        bridge = bridge_process(running)
+        bridge = running.node_process("bridge_node")
         time.sleep(2.0)
         with Usage(bridge) as idle:
             time.sleep(5.0)

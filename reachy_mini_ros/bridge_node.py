@@ -7,6 +7,9 @@ hardware node after the joint limits have been checked.
 
 from __future__ import annotations
 
+# First, before rclpy and the messages import numpy: see the module.
+import reachy_mini_ros.numpy_on_demand  # noqa: F401  # isort: skip
+
 import asyncio
 import contextlib
 import signal

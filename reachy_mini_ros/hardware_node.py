@@ -9,6 +9,9 @@ fresh: when the bus is lost, /joint_states stops.
 
 from __future__ import annotations
 
+# First, before rclpy and the messages import numpy: see the module.
+import reachy_mini_ros.numpy_on_demand  # noqa: F401  # isort: skip
+
 import math
 import threading
 import time

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -129,6 +130,14 @@ class Stack:
         """POST json to path, with the stack's token unless another is given."""
         headers = {"Authorization": f"Bearer {token if token is not None else self.token}"}
         return httpx.post(self.base_url + path, json=json, headers=headers, timeout=5.0)
+
+    def node_process(self, module: str) -> psutil.Process:
+        """Return the process bringup runs for a node module ("bridge_node", ...)."""
+        for child in psutil.Process(self.process.popen.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if f"reachy_mini_ros.{module}" in child.cmdline():
+                    return child
+        raise LookupError(f"bringup runs no {module} process")
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from sensor_msgs.msg import JointState
@@ -68,3 +69,10 @@ def test_websocket_streams_joint_states_that_follow_a_dds_goal(
             return float(data["position"][data["name"].index("left_antenna")])
 
         wait_for(lambda: abs(left_antenna() + 0.8) < 0.02, 20.0, "left_antenna at -0.8 rad")
+
+
+def test_nodes_run_without_numpy(stack: Stack) -> None:
+    # The message packages import numpy; the nodes defer it (reachy_mini_ros.numpy_on_demand).
+    for module in ("hardware_node", "bridge_node"):
+        maps = Path(f"/proc/{stack.node_process(module).pid}/maps").read_text()
+        assert "_multiarray_umath" not in maps, f"{module} has numpy loaded"
