@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, cast, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from reachy_mini_ros.db.models import Event, Telemetry
@@ -20,10 +20,10 @@ def insert_ignoring_duplicates(
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=["uid"])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["uid"])
+    if dialect in ("postgresql", "sqlite"):
+        # The engine's own dialect module, loaded with it: the other one is never imported.
+        module = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
+        statement: Any = module.insert(table).on_conflict_do_nothing(index_elements=["uid"])
     else:
         # Other backends: plain insert; a replayed batch then fails on the unique uid instead
         # of being duplicated.
