@@ -301,6 +301,9 @@ def main(args: list[str] | None = None) -> None:
             log_config=None,
             access_log=False,
             ws_max_size=WS_MAX_WIRE_BYTES,
+            # Compression would keep a zlib state (up to 300 KB) per client and deflate every
+            # frame once per client: small JSON frames are not worth it.
+            ws_per_message_deflate=False,
             timeout_graceful_shutdown=5,
             server_header=False,
         ),
