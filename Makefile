@@ -7,6 +7,7 @@ SHELL := /bin/bash
 
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
+FUZZ_VENV := $(CURDIR)/.venv-fuzz
 STAMPS := .stamps
 CORE := reachy_mini_core_rs
 HOST ?= 127.0.0.1
@@ -31,10 +32,19 @@ run: build
 build: core package web
 
 venv: $(STAMPS)/venv
+# Made anew whenever requirements.txt changes, so that it holds exactly what the file lists.
 $(STAMPS)/venv: requirements.txt
 	@mkdir -p $(STAMPS)
-	test -x $(BIN)/python || python3 -m venv $(VENV)
+	rm -rf $(VENV)
+	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(STAMPS)/fuzz-venv: requirements-fuzz.txt
+	@mkdir -p $(STAMPS)
+	rm -rf $(FUZZ_VENV)
+	python3 -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-fuzz.txt
 	touch $@
 
 core: $(STAMPS)/core
@@ -80,7 +90,7 @@ lint: $(STAMPS)/venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test-python: build
+test-python: build $(STAMPS)/fuzz-venv
 	$(BIN)/pytest
 
 test-web: $(STAMPS)/web-deps
@@ -90,4 +100,4 @@ test-browser: build system-deps
 	cd web && npm run test:e2e
 
 clean:
-	rm -rf $(STAMPS) $(VENV) $(CORE)/target web/dist web/node_modules build install log
+	rm -rf $(STAMPS) $(VENV) $(FUZZ_VENV) $(CORE)/target web/dist web/node_modules build install log
