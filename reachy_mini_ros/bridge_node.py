@@ -34,10 +34,11 @@ from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool
 
 from reachy_mini_ros.bridge.app import create_app
-from reachy_mini_ros.bridge.config import BridgeConfig, resolve_data_dir
+from reachy_mini_ros.bridge.config import BridgeConfig
 from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.state import HARDWARE_ID, DiagnosticStatus
+from reachy_mini_ros.db.url import default_data_dir
 from reachy_mini_ros.logs import configure_logging, get_logger
 from reachy_mini_ros.rotations import rpy_to_quaternion
 
@@ -75,7 +76,7 @@ class BridgeNode(Node):
         self._pose_pub = self.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self._torque: Any = self.create_client(SetBool, "/reachy_mini/enable_torque")
-        self._subscriptions: list[Any] = []
+        self._owned_subscriptions: list[Any] = []
         self.reset_subscriptions()
         # The bridge's own diagnostics, at 1 Hz like diagnostic_updater.
         self.create_timer(1.0, self._publish_diagnostics)
@@ -101,17 +102,17 @@ class BridgeNode(Node):
             health_check_interval=float(value("health_check_interval")),
             web_dist=str(value("web_dist")),
             max_rate_hz=float(value("max_rate_hz")),
-            data_dir=resolve_data_dir(),
+            data_dir=default_data_dir(),
         )
 
     def reset_subscriptions(self) -> None:
         """(Re)create the subscriptions to /joint_states and /diagnostics."""
-        for sub in self._subscriptions:
+        for sub in self._owned_subscriptions:
             self.destroy_subscription(sub)
         # Best effort takes the freshest sample; it matches both reliable and best-effort
         # publishers. 10 messages is 50 ms at 200 Hz.
         sensor_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT)
-        self._subscriptions = [
+        self._owned_subscriptions = [
             self.create_subscription(JointState, "/joint_states", self._on_joints, sensor_qos),
             self.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 50),
         ]

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
+from reachy_mini_ros.db.url import default_data_dir
 
-APP_NAME = "reachy_mini"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 # A body or WebSocket message larger than this is refused; commands are a few hundred bytes.
 MAX_MESSAGE_BYTES = 64 * 1024
-
-
-def resolve_data_dir() -> Path:
-    """Return REACHY_MINI_DATA_DIR, else the user's data directory for reachy_mini."""
-    env = os.environ.get("REACHY_MINI_DATA_DIR")
-    return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME))
 
 
 @dataclass
@@ -38,7 +30,7 @@ class BridgeConfig:
     stale_after_s: float = 5.0
     events_max_age_s: float = 30 * 24 * 3600.0
     telemetry_max_age_s: float = 7 * 24 * 3600.0
-    data_dir: Path = field(default_factory=resolve_data_dir)
+    data_dir: Path = field(default_factory=default_data_dir)
 
     @property
     def is_loopback(self) -> bool:
