@@ -5,6 +5,15 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import JsonDict
+
+from reachy_mini_ros.joints import (
+    HEAD_PITCH_LIMIT,
+    HEAD_ROLL_LIMIT,
+    HEAD_TRANSLATION_LIMIT,
+    HEAD_YAW_TO_BODY_LIMIT,
+    MOTOR_JOINTS,
+)
 
 
 class ErrorResponse(BaseModel):
@@ -234,21 +243,43 @@ class TelemetryResponse(BaseModel):
     joints: dict[str, list[TelemetryPointModel]]
 
 
+def _within(limit: float) -> JsonDict:
+    """Return the schema bounds ±limit, which check_head_pose enforces (400 out_of_limits)."""
+    return {"minimum": -limit, "maximum": limit}
+
+
 class JointCommand(BaseModel):
     """Goal positions in rad by URDF joint name."""
 
-    goals: dict[str, float] = Field(examples=[{"right_antenna": 0.5, "left_antenna": -0.5}])
+    goals: dict[str, float] = Field(
+        examples=[{"right_antenna": 0.5, "left_antenna": -0.5}],
+        description="At least one motor joint; each goal within the joint's limits.",
+        # The schema states what check_joint_goals enforces (answering 400 out_of_limits), so
+        # that clients and generated requests know the names and limits.
+        json_schema_extra={
+            "properties": {
+                joint.name: {"type": "number", "minimum": joint.lower, "maximum": joint.upper}
+                for joint in MOTOR_JOINTS
+            },
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+    )
 
 
 class HeadPoseCommand(BaseModel):
     """Head pose goal relative to neutral, in the body frame (m and rad)."""
 
-    x: float = 0.0
-    y: float = 0.0
-    z: float = 0.0
-    roll: float = 0.0
-    pitch: float = 0.0
-    yaw: float = 0.0
+    x: float = Field(0.0, json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
+    y: float = Field(0.0, json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
+    z: float = Field(0.0, json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
+    roll: float = Field(0.0, json_schema_extra=_within(HEAD_ROLL_LIMIT))
+    pitch: float = Field(0.0, json_schema_extra=_within(HEAD_PITCH_LIMIT))
+    yaw: float = Field(
+        0.0,
+        description="Relative to the body; the yaw in the world must stay within ±180°.",
+        json_schema_extra=_within(HEAD_YAW_TO_BODY_LIMIT),
+    )
 
 
 class TorqueCommand(BaseModel):
