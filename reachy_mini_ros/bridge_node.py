@@ -33,6 +33,7 @@ from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool
 
+from reachy_mini_ros import command_results
 from reachy_mini_ros.bridge.app import create_app
 from reachy_mini_ros.bridge.config import BridgeConfig
 from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
@@ -46,6 +47,8 @@ log = get_logger("reachy_mini.bridge_node")
 
 # Waiting for the torque service longer than this answers 503: the hardware node is not up.
 SERVICE_WAIT_S = 2.0
+# How long a head pose waits for the hardware node's outcome (it comes within milliseconds).
+RESULT_WAIT_S = 1.0
 # A WebSocket message may be up to 1 MiB on the wire so that the app can answer an oversized
 # one (over 64 KiB) with an error instead of uvicorn closing the connection.
 WS_MAX_WIRE_BYTES = 1024 * 1024
@@ -76,6 +79,15 @@ class BridgeNode(Node):
         self._pose_pub = self.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self._torque: Any = self.create_client(SetBool, "/reachy_mini/enable_torque")
+        # Outcomes awaited by the web side, by (command, stamp): its loop and future.
+        self._awaiting: dict[tuple[str, str], tuple[Any, asyncio.Future[tuple[bool, str]]]] = {}
+        self._awaiting_lock = threading.Lock()
+        self.create_subscription(
+            DiagnosticStatusMsg,
+            command_results.TOPIC,
+            self._on_command_result,
+            QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE),
+        )
         self._owned_subscriptions: list[Any] = []
         self.reset_subscriptions()
         # The bridge's own diagnostics, at 1 Hz like diagnostic_updater.
@@ -185,17 +197,56 @@ class BridgeNode(Node):
         msg.position = [float(v) for v in goals.values()]
         self._joint_pub.publish(msg)
 
-    def publish_head_pose(
+    async def send_head_pose(
         self, x: float, y: float, z: float, roll: float, pitch: float, yaw: float
-    ) -> None:
-        """Publish a head pose goal on /reachy_mini/head_pose_command (frame body)."""
+    ) -> tuple[bool, str]:
+        """Publish a head pose goal (frame body); return how the hardware node took it.
+
+        Raises ServiceUnavailableError when no hardware node subscribes, TimeoutError when its
+        outcome does not come within RESULT_WAIT_S.
+        """
+        if self._pose_pub.get_subscription_count() == 0:
+            raise ServiceUnavailableError("no hardware node subscribes to head pose commands")
         msg = PoseStamped()
-        msg.header.stamp = self.get_clock().now().to_msg()
         msg.header.frame_id = "body"
         msg.pose.position.x, msg.pose.position.y, msg.pose.position.z = x, y, z
         q = msg.pose.orientation
         q.x, q.y, q.z, q.w = rpy_to_quaternion(roll, pitch, yaw)
-        self._pose_pub.publish(msg)
+        outcome: asyncio.Future[tuple[bool, str]] = asyncio.get_running_loop().create_future()
+        with self._awaiting_lock:
+            nanoseconds = self.get_clock().now().nanoseconds
+            while ("head_pose", self._stamp_key(nanoseconds)) in self._awaiting:
+                nanoseconds += 1
+            key = ("head_pose", self._stamp_key(nanoseconds))
+            self._awaiting[key] = (asyncio.get_running_loop(), outcome)
+        msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(nanoseconds, 1_000_000_000)
+        try:
+            self._pose_pub.publish(msg)
+            async with asyncio.timeout(RESULT_WAIT_S):
+                return await outcome
+        finally:
+            with self._awaiting_lock:
+                del self._awaiting[key]
+
+    @staticmethod
+    def _stamp_key(nanoseconds: int) -> str:
+        return command_results.stamp_text(*divmod(nanoseconds, 1_000_000_000))
+
+    def _on_command_result(self, msg: DiagnosticStatusMsg) -> None:
+        stamp = next((v.value for v in msg.values if v.key == command_results.STAMP_KEY), "")
+        with self._awaiting_lock:
+            awaiting = self._awaiting.get((msg.name, stamp))
+        if awaiting is None:
+            return  # another sender's command
+        loop, outcome = awaiting
+        level = int.from_bytes(msg.level, "little") if isinstance(msg.level, bytes) else msg.level
+        result = (level == 0, str(msg.message))
+
+        def settle() -> None:
+            if not outcome.done():
+                outcome.set_result(result)
+
+        loop.call_soon_threadsafe(settle)
 
     async def set_torque(self, enabled: bool) -> tuple[bool, str]:
         """Call /reachy_mini/enable_torque; raise ServiceUnavailableError if it is absent."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rclpy
+from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
@@ -27,7 +28,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool, Trigger
 
-from reachy_mini_ros import diagnostics
+from reachy_mini_ros import command_results, diagnostics
 from reachy_mini_ros.joints import (
     HEAD_POSE_JOINT_NAMES,
     JOINTS_BY_NAME,
@@ -164,6 +165,7 @@ class HardwareNode(LifecycleNode):
         self._joint_states_pub: Any = None
         self._last_pose: Any = None  # reachy_mini_core_rs.HeadPose of the last reading
         self._head_pose_pub: Any = None
+        self._results_pub: Any = None
 
         self._updater = diagnostics.make_updater(self, period=1.0)
         self._updater.setHardwareID(diagnostics.HARDWARE_ID)
@@ -343,7 +345,7 @@ class HardwareNode(LifecycleNode):
             self.destroy_service(service)
         self._owned_publishers, self._owned_subscriptions, self._owned_services = [], [], []
         self._loop = None
-        self._joint_states_pub = self._head_pose_pub = None
+        self._joint_states_pub = self._head_pose_pub = self._results_pub = None
 
     def _create_interfaces(self) -> None:
         # Best effort matches sensor data (rclpy's qos_profile_sensor_data keeps 5); depth 10
@@ -353,7 +355,11 @@ class HardwareNode(LifecycleNode):
             PoseStamped, "/reachy_mini/head_pose", 10
         )
         commands_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        self._owned_publishers = [self._joint_states_pub, self._head_pose_pub]
+        # A plain publisher: a command refused while inactive is reported too.
+        self._results_pub = self.create_publisher(
+            DiagnosticStatus, command_results.TOPIC, commands_qos
+        )
+        self._owned_publishers = [self._joint_states_pub, self._head_pose_pub, self._results_pub]
         self._owned_subscriptions = [
             self.create_subscription(
                 JointState, "/reachy_mini/joint_commands", self._on_joint_command, commands_qos
@@ -486,25 +492,53 @@ class HardwareNode(LifecycleNode):
         self._commands.refuse(reason)
         self.get_logger().warning(f"command refused: {reason}")
 
-    def _on_joint_command(self, msg: JointState) -> None:
-        if len(msg.name) != len(msg.position):
-            self._refuse(f"{len(msg.name)} names but {len(msg.position)} positions")
+    def _report(self, command: str, stamp: Any, refusal: str | None) -> None:
+        """Count the command, log a refusal and publish its outcome for the sender."""
+        if refusal is None:
+            self._commands.accept()
+        else:
+            self._refuse(refusal)
+        if self._results_pub is None:
             return
+        self._results_pub.publish(
+            DiagnosticStatus(
+                level=DiagnosticStatus.ERROR if refusal else DiagnosticStatus.OK,
+                name=command,
+                message=refusal or command_results.ACCEPTED,
+                hardware_id=diagnostics.HARDWARE_ID,
+                values=[
+                    KeyValue(
+                        key=command_results.STAMP_KEY,
+                        value=command_results.stamp_text(stamp.sec, stamp.nanosec),
+                    )
+                ],
+            )
+        )
+
+    def _on_joint_command(self, msg: JointState) -> None:
+        self._report("joints", msg.header.stamp, self._apply_joint_command(msg))
+
+    def _apply_joint_command(self, msg: JointState) -> str | None:
+        """Set the goals of msg; return why they were refused, or None."""
+        if len(msg.name) != len(msg.position):
+            return f"{len(msg.name)} names but {len(msg.position)} positions"
         goals = {str(n): float(p) for n, p in zip(msg.name, msg.position, strict=True)}
         try:
             check_joint_goals(goals)
             self._loop.set_goals(goals)
         except (CommandError, self._core.LimitError) as exc:
-            self._refuse(str(exc))
-            return
-        self._commands.accept()
+            return str(exc)
+        return None
 
     def _on_head_pose(self, msg: PoseStamped) -> None:
+        self._report("head_pose", msg.header.stamp, self._apply_head_pose(msg))
+
+    def _apply_head_pose(self, msg: PoseStamped) -> str | None:
+        """Move the head to the pose of msg; return why it was refused, or None."""
         p, o = msg.pose.position, msg.pose.orientation
         norm = math.sqrt(o.x * o.x + o.y * o.y + o.z * o.z + o.w * o.w)
         if not math.isfinite(norm) or abs(norm - 1.0) > 1e-3:
-            self._refuse(f"head pose orientation is not a unit quaternion (norm {norm:.4f})")
-            return
+            return f"head pose orientation is not a unit quaternion (norm {norm:.4f})"
         roll, pitch, yaw = quaternion_to_rpy(o.x, o.y, o.z, o.w)
         snap = self._loop.snapshot()
         body_yaw = float(snap.position[snap.names.index("yaw_body")]) if snap else 0.0
@@ -515,9 +549,8 @@ class HardwareNode(LifecycleNode):
             )
             self._loop.set_goals(dict(zip(STEWART_JOINT_NAMES, angles, strict=True)))
         except (CommandError, self._core.KinematicsError, self._core.LimitError) as exc:
-            self._refuse(str(exc))
-            return
-        self._commands.accept()
+            return str(exc)
+        return None
 
     def _call_core(self, fn: Any, *args: Any) -> tuple[bool, str]:
         try:

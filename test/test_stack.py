@@ -76,3 +76,15 @@ def test_nodes_run_without_numpy(stack: Stack) -> None:
     for module in ("hardware_node", "bridge_node"):
         maps = Path(f"/proc/{stack.node_process(module).pid}/maps").read_text()
         assert "_multiarray_umath" not in maps, f"{module} has numpy loaded"
+
+
+def test_a_head_pose_out_of_reach_is_refused_with_the_kinematics_reason(stack: Stack) -> None:
+    # Inside the documented ±30 mm, which the bridge checks, but beyond what the Stewart
+    # platform reaches straight up: only the hardware node's kinematics can tell.
+    response = stack.post("/api/commands/head_pose", {"z": 0.028})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "refused"
+    assert "out of reach" in response.json()["message"]
+    response = stack.post("/api/commands/head_pose", {"z": 0.01})
+    assert response.status_code == 200, response.text
+    assert response.json()["message"] == "head pose accepted"

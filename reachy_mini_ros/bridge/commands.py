@@ -69,9 +69,22 @@ async def command_head_pose(
     except CommandError as exc:
         _audit(bridge, source, "head_pose", args, "out_of_limits", str(exc))
         raise ReachyMiniError("out_of_limits", str(exc)) from exc
-    _ros(bridge).publish_head_pose(**args)
-    _audit(bridge, source, "head_pose", args, None, "sent head pose")
-    return CommandResult(ok=True, command="head_pose", message="sent head pose")
+    # Only the hardware node's kinematics can tell whether the head reaches the pose.
+    try:
+        accepted, reply = await _ros(bridge).send_head_pose(**args)
+    except ServiceUnavailableError as exc:
+        _audit(bridge, source, "head_pose", args, "service_unavailable", str(exc))
+        raise ReachyMiniError("service_unavailable", str(exc), 503) from exc
+    except TimeoutError as exc:
+        message = "the hardware node did not answer the head pose in time"
+        _audit(bridge, source, "head_pose", args, "timeout", message)
+        raise ReachyMiniError("timeout", message, 504) from exc
+    if not accepted:
+        message = f"the hardware node refused the head pose: {reply}"
+        _audit(bridge, source, "head_pose", args, "refused", message)
+        raise ReachyMiniError("refused", message)
+    _audit(bridge, source, "head_pose", args, None, "head pose accepted")
+    return CommandResult(ok=True, command="head_pose", message="head pose accepted")
 
 
 async def command_torque(bridge: Bridge, command: TorqueCommand, source: str) -> CommandResult:

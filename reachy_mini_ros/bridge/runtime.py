@@ -73,10 +73,10 @@ class RosLink(Protocol):
     def publish_joint_goals(self, goals: dict[str, float]) -> None:
         """Publish goal positions on /reachy_mini/joint_commands."""
 
-    def publish_head_pose(
+    async def send_head_pose(
         self, x: float, y: float, z: float, roll: float, pitch: float, yaw: float
-    ) -> None:
-        """Publish a head pose goal on /reachy_mini/head_pose_command."""
+    ) -> tuple[bool, str]:
+        """Publish a head pose goal; return whether the hardware node accepted it, and why."""
 
     async def set_torque(self, enabled: bool) -> tuple[bool, str]:
         """Call /reachy_mini/enable_torque; raise ServiceUnavailableError if it is absent."""

@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 from support import Process, RosClient, free_port, start_process, wait_for
 
+from reachy_mini_ros import command_results
+
 MOTOR_JOINTS = [
     "yaw_body",
     *(f"stewart_{i}" for i in range(1, 7)),
@@ -131,16 +133,31 @@ def running_bridge(
 
 
 class FakeHardware:
-    """Publish /joint_states and /diagnostics like the hardware node, from the test process."""
+    """Publish /joint_states and /diagnostics like the hardware node, from the test process.
+
+    It also takes head pose commands as the hardware node does: each is kept in head_poses
+    and answered on /reachy_mini/command_results, accepted unless head_pose_refusal is set.
+    """
 
     def __init__(self, ros: RosClient, rate_hz: float = 100.0) -> None:
-        from diagnostic_msgs.msg import DiagnosticArray
+        from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+        from geometry_msgs.msg import PoseStamped
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
         from sensor_msgs.msg import JointState
 
         self.ros = ros
         self.rate_hz = rate_hz
         self.joint_pub = ros.node.create_publisher(JointState, "/joint_states", 10)
         self.diag_pub = ros.node.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self.result_pub = ros.node.create_publisher(
+            DiagnosticStatus, command_results.TOPIC, reliable
+        )
+        self.head_poses: list[Any] = []
+        self.head_pose_refusal: str | None = None
+        ros.node.create_subscription(
+            PoseStamped, "/reachy_mini/head_pose_command", self._on_head_pose, reliable
+        )
         self.motor_level = 0
         self.publish_diagnostics = True
         self.published = 0
@@ -185,6 +202,22 @@ class FakeHardware:
         )
         msg.status = [core, motor]
         return msg
+
+    def _on_head_pose(self, msg: Any) -> None:
+        from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
+
+        self.head_poses.append(msg)
+        refusal = self.head_pose_refusal
+        stamp = command_results.stamp_text(msg.header.stamp.sec, msg.header.stamp.nanosec)
+        self.result_pub.publish(
+            DiagnosticStatus(
+                level=DiagnosticStatus.ERROR if refusal else DiagnosticStatus.OK,
+                name="head_pose",
+                message=refusal or command_results.ACCEPTED,
+                hardware_id="reachy_mini",
+                values=[KeyValue(key=command_results.STAMP_KEY, value=stamp)],
+            )
+        )
 
     def _run(self) -> None:
         period = 1.0 / self.rate_hz

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from bridge_support import Bridge
+from bridge_support import Bridge, FakeHardware
 from support import RosClient, wait_for
 
 
@@ -36,17 +36,6 @@ def joint_commands(module_ros: RosClient) -> Received:
     received = Received()
     module_ros.node.create_subscription(
         JointState, "/reachy_mini/joint_commands", received.add, 10
-    )
-    return received
-
-
-@pytest.fixture(scope="module")
-def head_pose_commands(module_ros: RosClient) -> Received:
-    from geometry_msgs.msg import PoseStamped
-
-    received = Received()
-    module_ros.node.create_subscription(
-        PoseStamped, "/reachy_mini/head_pose_command", received.add, 10
     )
     return received
 
@@ -99,18 +88,53 @@ def test_unknown_joint_is_refused(bridge: Bridge) -> None:
     assert "unknown joint" in response.json()["message"]
 
 
+def _post_head_pose(bridge: Bridge, pose: dict[str, float]) -> Any:
+    """POST a head pose once the stand-in hardware node is discovered (503 until then)."""
+    return wait_for(
+        lambda: (r := bridge.post("/api/commands/head_pose", pose)).status_code != 503 and r,
+        30.0,
+        "the bridge to find the hardware node",
+    )
+
+
 def test_head_pose_command_is_published_with_a_quaternion(
-    bridge: Bridge, head_pose_commands: Received
+    bridge: Bridge, hardware: FakeHardware
 ) -> None:
     pose = {"x": 0.0, "y": 0.0, "z": 0.01, "roll": 0.0, "pitch": 0.0, "yaw": 0.5}
-    msg = _wait_for_subscriber(
-        bridge, head_pose_commands, lambda: bridge.post("/api/commands/head_pose", pose)
-    )
+    response = _post_head_pose(bridge, pose)
+    assert response.status_code == 200, response.text
+    assert response.json()["message"] == "head pose accepted"
+    msg = hardware.head_poses[-1]
     assert msg.header.frame_id == "body"
     assert msg.pose.position.z == pytest.approx(0.01)
     q = msg.pose.orientation
     assert q.z == pytest.approx(math.sin(0.25))
     assert q.w == pytest.approx(math.cos(0.25))
+
+
+def test_head_pose_the_hardware_node_refuses_answers_400_with_its_reason(
+    bridge: Bridge, hardware: FakeHardware
+) -> None:
+    hardware.head_pose_refusal = "out of reach of motor stewart_1"
+    try:
+        response = _post_head_pose(bridge, {"z": 0.028})
+    finally:
+        hardware.head_pose_refusal = None
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "refused"
+    assert body["message"] == (
+        "the hardware node refused the head pose: out of reach of motor stewart_1"
+    )
+
+    def audited() -> bool:
+        events = bridge.get("/api/events", params={"kind": "command", "limit": 5}).json()
+        return any(
+            event["details"]["error"] == "refused" and "out of reach" in event["message"]
+            for event in events["items"]
+        )
+
+    wait_for(audited, 10.0, "the refusal in the audit log")
 
 
 def test_head_pose_beyond_the_pitch_limit_is_refused(bridge: Bridge) -> None:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import PoseStamped
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool
@@ -25,6 +25,7 @@ from support import (
     wait_for,
 )
 
+from reachy_mini_ros import command_results
 from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
 from reachy_mini_ros.rotations import rpy_to_quaternion
 
@@ -188,13 +189,20 @@ def test_head_pose_command_moves_the_head(client: RosClient, joint_states: Topic
 
 def test_unreachable_head_pose_is_refused(client: RosClient, diag: TopicRecorder) -> None:
     before = refused_count(diag)
+    results = TopicRecorder(client, DiagnosticStatus, command_results.TOPIC)
     pub = client.node.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
     wait_for(lambda: pub.get_subscription_count() > 0, 10.0, "the head pose subscriber")
+    wait_for(lambda: results.subscription.get_publisher_count() > 0, 10.0, "the results")
     msg = PoseStamped()
+    msg.header.stamp.sec, msg.header.stamp.nanosec = 1234, 5678
     msg.pose.position.z = 0.2  # 20 cm above neutral: far outside the platform's reach
     msg.pose.orientation.w = 1.0
     pub.publish(msg)
     wait_for(lambda: refused_count(diag) > before, 10.0, "the refusal in diagnostics")
+    result = wait_for(results.latest, 10.0, "the command's outcome")
+    assert (result.name, result.level) == ("head_pose", DiagnosticStatus.ERROR)
+    assert "head pose z=0.2000 m is outside" in result.message
+    assert status_values(result) == {command_results.STAMP_KEY: "1234.000005678"}
 
 
 def test_diagnostics_report_every_status_with_hardware_id_and_keys(diag: TopicRecorder) -> None:
