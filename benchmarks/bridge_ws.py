@@ -22,18 +22,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
-import os
-import socket
 import statistics
 import time
 from dataclasses import dataclass
 
-import httpx
 import orjson
 import websockets
 from bridge_common import Usage, percentile, stack
+from support import stalled_websocket, ws_frames_dropped
 
 RATE_HZ = 60.0
 # Connecting 50 clients (1 s), warming up (2 s) and measuring must fit in the 10 s for which
@@ -76,50 +73,11 @@ async def client(url: str, seconds: float, warmup: float, start: asyncio.Event) 
         return Run([count / seconds], latencies)
 
 
-def stalled_client(base_url: str) -> socket.socket:
-    """Open a WebSocket that subscribes at the loop rate, then never reads."""
-    host, port = base_url.removeprefix("http://").split(":")
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect((host, int(port)))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        (
-            f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    # A client may send frames only after the server accepted the handshake (RFC 6455 4.1).
-    response = b""
-    while b"\r\n\r\n" not in response:
-        chunk = sock.recv(1024)
-        if not chunk:
-            raise ConnectionError("the server closed the connection during the handshake")
-        response += chunk
-    if not response.startswith(b"HTTP/1.1 101"):
-        raise ConnectionError(response.decode(errors="replace"))
-    data = json.dumps({"type": "subscribe", "channels": ["joint_states"], "rate_hz": 200})
-    payload = data.encode()
-    mask = os.urandom(4)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
-    return sock
-
-
-def dropped_frames(base_url: str) -> int:
-    """Return the bridge's count of joint_states frames lost by clients that were behind."""
-    text = httpx.get(base_url + "/metrics", timeout=10).text
-    prefix = 'reachy_mini_ws_frames_dropped_total{channel="joint_states"} '
-    line = next((x for x in text.splitlines() if x.startswith(prefix)), prefix + "0")
-    return int(line.split()[-1])
-
-
 def wait_until_stalled(base_url: str, timeout: float = 120.0) -> float:
     """Wait until the bridge drops frames for a client that is behind; return when."""
-    before = dropped_frames(base_url)
+    before = ws_frames_dropped(base_url)
     deadline = time.monotonic() + timeout
-    while dropped_frames(base_url) < before + 20:
+    while ws_frames_dropped(base_url) < before + 20:
         if time.monotonic() > deadline:
             raise TimeoutError("the stalled client never fell behind")
         time.sleep(0.1)
@@ -172,7 +130,7 @@ def main() -> None:
             run = asyncio.run(run_clients(running.ws_url, 50, STALLED_RUN_S))
         without: list[tuple[float, float]] = [report("50 clients, short run", run, usage)]
         for round_ in range(2):
-            stalled = stalled_client(running.base_url)
+            stalled = stalled_websocket(running.base_url)
             try:
                 # Measure while it is stalled: from when it starts losing frames (its buffers
                 # are full) until the bridge drops it, 10 s later.

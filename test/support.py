@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import random
 import signal
@@ -96,6 +98,44 @@ def start_process(
 
 
 _handed_out: set[int] = set()
+
+
+def ws_frames_dropped(base_url: str) -> int:
+    """Return the bridge's count of joint_states frames lost by WebSocket clients behind."""
+    text = httpx.get(base_url + "/metrics", timeout=10.0).text
+    prefix = 'reachy_mini_ws_frames_dropped_total{channel="joint_states"} '
+    return int(next((x for x in text.splitlines() if x.startswith(prefix)), "0 0").split()[1])
+
+
+def stalled_websocket(base_url: str) -> socket.socket:
+    """Open a WebSocket that subscribes to joint_states at the loop rate, then never reads."""
+    host, port = base_url.removeprefix("http://").split(":")
+    sock = socket.socket()
+    # A small receive window fills after a few frames, so the server's sends block.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        (
+            f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    # A client may send frames only after the server accepted the handshake (RFC 6455 4.1).
+    response = b""
+    while b"\r\n\r\n" not in response:
+        chunk = sock.recv(1024)
+        if not chunk:
+            raise ConnectionError("the server closed the connection during the handshake")
+        response += chunk
+    if not response.startswith(b"HTTP/1.1 101"):
+        raise ConnectionError(response.decode(errors="replace"))
+    payload = json.dumps({"type": "subscribe", "channels": ["joint_states"], "rate_hz": 200})
+    data = payload.encode()
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+    sock.sendall(bytes([0x81, 0x80 | len(data)]) + mask + masked)
+    return sock
 
 
 def private_domain() -> int:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import socket
 import threading
 import time
 from typing import Any
 
 import pytest
 from bridge_support import Bridge
-from support import wait_for
+from support import stalled_websocket, wait_for, ws_frames_dropped
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -181,50 +178,14 @@ def test_same_origin_is_accepted(bridge: Bridge) -> None:
         assert json.loads(ws.recv(timeout=10))["type"] == "hello"
 
 
-def _dropped(bridge: Bridge) -> int:
-    """Return how many joint_states frames clients lost for being behind."""
-    text = bridge.get("/metrics").text
-    prefix = 'reachy_mini_ws_frames_dropped_total{channel="joint_states"} '
-    return int(next((x for x in text.splitlines() if x.startswith(prefix)), "0 0").split()[1])
-
-
-def _stalled_client(bridge: Bridge) -> socket.socket:
-    """Open a WebSocket that subscribes at the loop rate and then never reads."""
-    host, port = bridge.base_url.removeprefix("http://").split(":")
-    sock = socket.socket()
-    # A small receive window fills after a few frames, so the server's sends block.
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect((host, int(port)))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        (
-            f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    # A client may send frames only after the server accepted the handshake (RFC 6455 4.1).
-    response = b""
-    while b"\r\n\r\n" not in response:
-        chunk = sock.recv(1024)
-        if not chunk:
-            raise ConnectionError("the server closed the connection during the handshake")
-        response += chunk
-    if not response.startswith(b"HTTP/1.1 101"):
-        raise ConnectionError(response.decode(errors="replace"))
-    payload = json.dumps({"type": "subscribe", "channels": ["joint_states"], "rate_hz": 200})
-    data = payload.encode()
-    mask = os.urandom(4)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-    sock.sendall(bytes([0x81, 0x80 | len(data)]) + mask + masked)
-    return sock
-
-
 def test_stalled_client_does_not_stop_another_client(bridge: Bridge) -> None:
-    before = _dropped(bridge)
-    stalled = _stalled_client(bridge)
+    before = ws_frames_dropped(bridge.base_url)
+    stalled = stalled_websocket(bridge.base_url)
     try:
         # The stalled client's buffers are full: it loses frames from now on.
-        wait_for(lambda: _dropped(bridge) > before + 100, 60.0, "the client to stall")
+        wait_for(
+            lambda: ws_frames_dropped(bridge.base_url) > before + 100, 60.0, "the client to stall"
+        )
         with connect(bridge.ws_url) as ws:
             ws.send(json.dumps({"type": "subscribe", "channels": {"joint_states": 50}}))
             receive(ws, "subscribed")
@@ -273,11 +234,15 @@ def test_stalled_client_is_disconnected_and_its_slot_released(bridge: Bridge) ->
 
     wait_for(lambda: clients() == 0, 20.0, "no WebSocket client left from earlier tests")
 
-    before = _dropped(bridge)
-    stalled = _stalled_client(bridge)
+    before = ws_frames_dropped(bridge.base_url)
+    stalled = stalled_websocket(bridge.base_url)
     try:
         wait_for(lambda: clients() == 1, 10.0, "the stalled client to be counted")
-        wait_for(lambda: _dropped(bridge) > before, 60.0, "frames the stalled client lost")
+        wait_for(
+            lambda: ws_frames_dropped(bridge.base_url) > before,
+            60.0,
+            "frames the stalled client lost",
+        )
         wait_for(lambda: clients() == 0, 60.0, "the stalled client to be dropped")
     finally:
         stalled.close()
