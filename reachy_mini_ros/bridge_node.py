@@ -212,13 +212,15 @@ class BridgeNode(Node):
         msg.pose.position.x, msg.pose.position.y, msg.pose.position.z = x, y, z
         q = msg.pose.orientation
         q.x, q.y, q.z, q.w = rpy_to_quaternion(roll, pitch, yaw)
-        outcome: asyncio.Future[tuple[bool, str]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[tuple[bool, str]] = loop.create_future()
         with self._awaiting_lock:
+            # The stamp names the command: one not awaited already.
             nanoseconds = self.get_clock().now().nanoseconds
             while ("head_pose", self._stamp_key(nanoseconds)) in self._awaiting:
                 nanoseconds += 1
             key = ("head_pose", self._stamp_key(nanoseconds))
-            self._awaiting[key] = (asyncio.get_running_loop(), outcome)
+            self._awaiting[key] = (loop, outcome)
         msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(nanoseconds, 1_000_000_000)
         try:
             self._pose_pub.publish(msg)

@@ -60,6 +60,7 @@ def test_no_generated_request_makes_the_bridge_answer_5xx(
             "--report-junit-path",
             str(report),
         ],
+        cwd=tmp_path,  # where it keeps its cache
         capture_output=True,
         text=True,
         timeout=300,
