@@ -10,12 +10,13 @@ and 50 clients subscribed to joint_states at 60 Hz, and 50 clients plus one stal
 The stalled runs start once the stalled client loses frames (its socket buffers are full,
 which takes a few seconds at 200 Hz) and last 5 s, inside the 10 s after which the bridge
 drops such a client; they alternate with runs without it and the change in the other
-clients' rates is printed.
+clients' rates is printed. Last, rounds of 50 clients that connect, read for 2 s and leave
+show whether memory comes back: the bridge's RSS after the first and the last round.
 
 Targets: 50 clients each ≥ 95 % of 60 Hz with p99 ≤ 15 ms; a stalled client changes no other
 client's rate by more than 5 %; bridge RSS ≤ 120 MB.
 
-Run: .venv/bin/python benchmarks/bridge_ws.py [--seconds 10]
+Run: .venv/bin/python benchmarks/bridge_ws.py [--seconds 10] [--rounds 10]
 """
 
 from __future__ import annotations
@@ -111,6 +112,9 @@ def main() -> None:
     """Run the benchmark and print its numbers."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="rounds of 50 clients coming and going"
+    )
     args = parser.parse_args()
     with stack() as running:
         bridge = running.node_process("bridge_node")
@@ -154,6 +158,15 @@ def main() -> None:
             "with a stalled client, the others' rates changed by "
             f"{100 * (median - base_median) / base_median:+.1f} % (median client), "
             f"{100 * (low - base_low) / base_low:+.1f} % (slowest client)"
+        )
+        rss_mb = []
+        for _ in range(args.rounds):
+            asyncio.run(run_clients(running.ws_url, 50, 2.0))
+            rss_mb.append(bridge.memory_info().rss / (1024 * 1024))
+        print(
+            f"{args.rounds} rounds of 50 clients coming and going: bridge rss "
+            f"{rss_mb[0]:.1f} MB after the first, {rss_mb[-1]:.1f} MB after the last "
+            f"(max {max(rss_mb):.1f} MB)"
         )
 
 
