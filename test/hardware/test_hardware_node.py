@@ -192,7 +192,7 @@ def test_unreachable_head_pose_is_refused(client: RosClient, diag: TopicRecorder
     results = TopicRecorder(client, DiagnosticStatus, command_results.TOPIC)
     pub = client.node.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
     wait_for(lambda: pub.get_subscription_count() > 0, 10.0, "the head pose subscriber")
-    wait_for(lambda: results.subscription.get_publisher_count() > 0, 10.0, "the results")
+    wait_for(lambda: client.node.count_publishers(command_results.TOPIC) > 0, 10.0, "the results")
     msg = PoseStamped()
     msg.header.stamp.sec, msg.header.stamp.nanosec = 1234, 5678
     msg.pose.position.z = 0.2  # 20 cm above neutral: far outside the platform's reach
