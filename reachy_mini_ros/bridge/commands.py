@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -39,6 +41,21 @@ def _audit(
     )
 
 
+@contextlib.contextmanager
+def _hardware_call(
+    bridge: Bridge, source: str, command: str, args: dict[str, Any], timeout_message: str
+) -> Iterator[None]:
+    """Audit and answer 503 when the hardware node is absent, 504 when it does not answer."""
+    try:
+        yield
+    except ServiceUnavailableError as exc:
+        _audit(bridge, source, command, args, "service_unavailable", str(exc))
+        raise ReachyMiniError("service_unavailable", str(exc), 503) from exc
+    except TimeoutError as exc:
+        _audit(bridge, source, command, args, "timeout", timeout_message)
+        raise ReachyMiniError("timeout", timeout_message, 504) from exc
+
+
 def _ros(bridge: Bridge) -> Any:
     if bridge.ros is None:
         raise ReachyMiniError("ros_unavailable", "the ROS node is not running", 503)
@@ -70,15 +87,9 @@ async def command_head_pose(
         _audit(bridge, source, "head_pose", args, "out_of_limits", str(exc))
         raise ReachyMiniError("out_of_limits", str(exc)) from exc
     # Only the hardware node's kinematics can tell whether the head reaches the pose.
-    try:
+    late = "the hardware node did not answer the head pose in time"
+    with _hardware_call(bridge, source, "head_pose", args, late):
         accepted, reply = await _ros(bridge).send_head_pose(**args)
-    except ServiceUnavailableError as exc:
-        _audit(bridge, source, "head_pose", args, "service_unavailable", str(exc))
-        raise ReachyMiniError("service_unavailable", str(exc), 503) from exc
-    except TimeoutError as exc:
-        message = "the hardware node did not answer the head pose in time"
-        _audit(bridge, source, "head_pose", args, "timeout", message)
-        raise ReachyMiniError("timeout", message, 504) from exc
     if not accepted:
         message = f"the hardware node refused the head pose: {reply}"
         _audit(bridge, source, "head_pose", args, "refused", message)
@@ -90,16 +101,10 @@ async def command_head_pose(
 async def command_torque(bridge: Bridge, command: TorqueCommand, source: str) -> CommandResult:
     """Ask the hardware node to turn torque on or off."""
     args = command.model_dump()
-    try:
+    late = f"/reachy_mini/enable_torque did not answer in {TORQUE_CALL_TIMEOUT_S} s"
+    with _hardware_call(bridge, source, "torque", args, late):
         async with asyncio.timeout(TORQUE_CALL_TIMEOUT_S):
             success, reply = await _ros(bridge).set_torque(command.enabled)
-    except ServiceUnavailableError as exc:
-        _audit(bridge, source, "torque", args, "service_unavailable", str(exc))
-        raise ReachyMiniError("service_unavailable", str(exc), 503) from exc
-    except TimeoutError as exc:
-        message = f"/reachy_mini/enable_torque did not answer in {TORQUE_CALL_TIMEOUT_S} s"
-        _audit(bridge, source, "torque", args, "timeout", message)
-        raise ReachyMiniError("timeout", message, 504) from exc
     if not success:
         _audit(bridge, source, "torque", args, "refused", reply)
         raise ReachyMiniError("refused", reply or "the hardware node refused", 409)
