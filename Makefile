@@ -19,6 +19,7 @@ export RMW_IMPLEMENTATION := rmw_fastrtps_cpp
 export PATH := $(BIN):$(HOME)/.cargo/bin:$(PATH)
 
 CORE_SOURCES := $(shell find $(CORE)/src $(CORE)/python -type f 2>/dev/null) \
+	reachy_mini_ros/interface/robot_table.json $(CORE)/build.rs \
 	$(wildcard $(CORE)/Cargo.toml $(CORE)/Cargo.lock $(CORE)/pyproject.toml)
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
 	$(wildcard web/index.html web/vite.config.ts web/tsconfig*.json web/openapi.json)

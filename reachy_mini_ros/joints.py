@@ -1,14 +1,16 @@
 """Describe the joints of Reachy Mini: names, motor ids and limits.
 
-The facts come from the hardware reference (motor table and documented motion limits). The
-Rust core holds the same table; ``test_joints.py`` keeps the two in agreement. The bridge uses
-this module to validate commands without importing the Rust core.
+Everything comes from the robot table (``interface/robot_table.json``), which the Rust core
+reads too, so the two cannot disagree. The bridge uses this module to validate commands
+without importing the Rust core.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from reachy_mini_ros.interface import robot_table
 
 
 @dataclass(frozen=True)
@@ -21,24 +23,17 @@ class Joint:
     upper: float
 
 
-MOTOR_JOINTS: tuple[Joint, ...] = (
-    Joint("yaw_body", 10, -2.79253, 2.79253),
-    Joint("stewart_1", 11, -0.838, 1.396),
-    Joint("stewart_2", 12, -1.396, 1.222),
-    Joint("stewart_3", 13, -0.838, 1.396),
-    Joint("stewart_4", 14, -1.396, 0.838),
-    Joint("stewart_5", 15, -1.222, 1.396),
-    Joint("stewart_6", 16, -1.396, 0.838),
-    Joint("right_antenna", 17, -math.pi, math.pi),
-    Joint("left_antenna", 18, -math.pi, math.pi),
+_TABLE = robot_table.load()
+MOTOR_JOINTS: tuple[Joint, ...] = tuple(
+    Joint(m.joint, m.id, m.lower, m.upper) for m in _TABLE.motors
 )
 MOTOR_JOINT_NAMES: tuple[str, ...] = tuple(j.name for j in MOTOR_JOINTS)
 JOINTS_BY_NAME: dict[str, Joint] = {j.name: j for j in MOTOR_JOINTS}
 STEWART_JOINT_NAMES: tuple[str, ...] = tuple(f"stewart_{i}" for i in range(1, 7))
 
-# The head pose as six virtual joints of the URDF (metres and radians, relative to the neutral
-# pose in the body frame, which turns with yaw_body), published on /joint_states from forward
-# kinematics.
+# The head pose as six virtual joints of the URDF (metres and radians, in the base frame with
+# the identity at the neutral head, as the vendor's software gives it), published on
+# /joint_states from forward kinematics.
 HEAD_POSE_JOINT_NAMES: tuple[str, ...] = (
     "head_x",
     "head_y",
@@ -48,13 +43,12 @@ HEAD_POSE_JOINT_NAMES: tuple[str, ...] = (
     "head_yaw",
 )
 
-# Documented motion limits of the head.
-HEAD_ROLL_LIMIT = math.radians(40.0)
-HEAD_PITCH_LIMIT = math.radians(40.0)
-HEAD_YAW_LIMIT = math.radians(180.0)
-HEAD_YAW_TO_BODY_LIMIT = math.radians(65.0)
-# Translation envelope of the head around neutral, in metres (see the kinematics module).
-HEAD_TRANSLATION_LIMIT = 0.03
+# Documented motion limits of the head, from the table.
+HEAD_ROLL_LIMIT = _TABLE.envelope.max_roll
+HEAD_PITCH_LIMIT = _TABLE.envelope.max_pitch
+HEAD_YAW_LIMIT = _TABLE.envelope.max_head_yaw
+HEAD_YAW_TO_BODY_LIMIT = _TABLE.envelope.max_relative_yaw
+HEAD_TRANSLATION_LIMIT = _TABLE.envelope.max_translation
 
 
 class CommandError(ValueError):

@@ -935,7 +935,7 @@ mod tests {
     fn narrowed_limits_cannot_widen_the_table() {
         let mut config = LoopConfig::default();
         config.narrow_limits(&[("stewart_1".into(), (-5.0, 0.1))]).expect("narrowing");
-        assert_eq!(config.limits[1], (-0.838, 0.1));
+        assert_eq!(config.limits[1], (JOINT_LIMITS[1].0, 0.1));
         assert!(config.narrow_limits(&[("nose".into(), (0.0, 0.1))]).is_err());
     }
 

@@ -1,38 +1,12 @@
-//! The motors of Reachy Mini, their limits and the control-table addresses the driver uses.
+//! The motors of Reachy Mini, their configuration and limits, and the control-table addresses
+//! the driver uses.
 //!
-//! Same table as `reachy_mini_ros/joints.py` (from the hardware reference).
+//! Everything about the robot itself comes from the robot table
+//! (`reachy_mini_ros/interface/robot_table.json`), turned into constants by `build.rs`.
 
 use std::f64::consts::PI;
 
-/// URDF joint names, in motor order.
-pub const JOINT_NAMES: [&str; 9] = [
-    "yaw_body",
-    "stewart_1",
-    "stewart_2",
-    "stewart_3",
-    "stewart_4",
-    "stewart_5",
-    "stewart_6",
-    "right_antenna",
-    "left_antenna",
-];
-/// Dynamixel ids, in the same order.
-pub const MOTOR_IDS: [u8; 9] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
-/// (lower, upper) limits in rad, in the same order.
-pub const JOINT_LIMITS: [(f64, f64); 9] = [
-    (-2.79253, 2.79253),
-    (-0.838, 1.396),
-    (-1.396, 1.222),
-    (-0.838, 1.396),
-    (-1.396, 0.838),
-    (-1.222, 1.396),
-    (-1.396, 0.838),
-    (-PI, PI),
-    (-PI, PI),
-];
-/// Model numbers answered to a ping: XC330-M288, six XL330-M288, two XL330-M077.
-pub const MODEL_NUMBERS: [u16; 9] = [1240, 1200, 1200, 1200, 1200, 1200, 1200, 1190, 1190];
-pub const COUNT: usize = 9;
+include!(concat!(env!("OUT_DIR"), "/robot_table.rs"));
 
 /// Control table of the XL330 family (the addresses the driver needs).
 pub mod addr {
@@ -59,8 +33,6 @@ pub const HW_ERROR_OVERHEATING: u8 = 1 << 2;
 pub const HW_ERROR_MOTOR_ENCODER: u8 = 1 << 3;
 pub const HW_ERROR_ELECTRICAL_SHOCK: u8 = 1 << 4;
 pub const HW_ERROR_OVERLOAD: u8 = 1 << 5;
-/// Shutdown mask of Reachy Mini: the default 53 without the input-voltage bit.
-pub const SHUTDOWN_MASK: u8 = 52;
 
 /// 4096 ticks per revolution, raw 2048 is 0 rad.
 pub fn ticks_to_rad(ticks: i32) -> f64 {
@@ -95,6 +67,15 @@ mod tests {
         for ticks in [0, 1, 1024, 2048, 3000, 4095] {
             assert_eq!(rad_to_ticks(ticks_to_rad(ticks)), ticks);
         }
+    }
+
+    #[test]
+    fn raw_limits_give_the_documented_joint_limits() {
+        // hardware.md: stewart_1 -0.838 .. 1.396 rad from raw 1502 .. 2958.
+        assert!(
+            (JOINT_LIMITS[1].0 - -0.838).abs() < 1e-3 && (JOINT_LIMITS[1].1 - 1.396).abs() < 1e-3
+        );
+        assert!((JOINT_LIMITS[0].1 - 160f64.to_radians()).abs() < 1e-12);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::Transport;
 use crate::error::{Error, Result};
 use crate::joints::{
     addr, rad_to_ticks, ticks_to_rad, HW_ERROR_OVERHEATING, MODEL_NUMBERS, MOTOR_IDS,
-    SHUTDOWN_MASK, VELOCITY_UNIT_RAD_S,
+    VELOCITY_UNIT_RAD_S,
 };
 use crate::kinematics;
 use crate::protocol::{self, Packet, PacketParser};
@@ -76,7 +76,7 @@ impl SimMotor {
             temperature: AMBIENT_C,
             voltage: 5.0,
             hardware_error: 0,
-            shutdown: SHUTDOWN_MASK,
+            shutdown: crate::joints::SHUTDOWN[0],
             watchdog: 0,
             goal_current: 1750,
             goal_velocity: 0,
