@@ -8,6 +8,11 @@ SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 FUZZ_VENV := $(CURDIR)/.venv-fuzz
+# The vendor's own software (PyPI reachy_mini), in a venv of its own: the tests use it as the
+# reference for kinematics, as a real SDK client and as a real daemon. The product never
+# imports it.
+VENDOR_VENV := $(CURDIR)/.venv-vendor
+VENDOR_VERSION := 1.13.0
 STAMPS := .stamps
 CORE := reachy_mini_core_rs
 HOST ?= 127.0.0.1
@@ -46,6 +51,20 @@ $(STAMPS)/fuzz-venv: requirements-fuzz.txt
 	rm -rf $(FUZZ_VENV)
 	python3 -m venv $(FUZZ_VENV)
 	$(FUZZ_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-fuzz.txt
+	touch $@
+
+# Its media stack builds PyGObject and pycairo, which need these Debian headers.
+$(STAMPS)/vendor-venv:
+	@mkdir -p $(STAMPS)
+	if ! dpkg -s libcairo2-dev libgirepository1.0-dev gir1.2-gstreamer-1.0 \
+			gir1.2-gst-plugins-base-1.0 >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			libcairo2-dev libgirepository1.0-dev gir1.2-gstreamer-1.0 \
+			gir1.2-gst-plugins-base-1.0 >/dev/null; \
+	fi
+	rm -rf $(VENDOR_VENV)
+	python3 -m venv $(VENDOR_VENV)
+	$(VENDOR_VENV)/bin/pip install --quiet --disable-pip-version-check reachy_mini==$(VENDOR_VERSION)
 	touch $@
 
 core: $(STAMPS)/core
@@ -91,7 +110,7 @@ lint: $(STAMPS)/venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test-python: build $(STAMPS)/fuzz-venv
+test-python: build $(STAMPS)/fuzz-venv $(STAMPS)/vendor-venv
 	$(BIN)/pytest
 
 test-web: $(STAMPS)/web-deps
@@ -101,4 +120,4 @@ test-browser: build system-deps
 	cd web && npm run test:e2e
 
 clean:
-	rm -rf $(STAMPS) $(VENV) $(FUZZ_VENV) $(CORE)/target web/dist web/node_modules build install log
+	rm -rf $(STAMPS) $(VENV) $(FUZZ_VENV) $(VENDOR_VENV) $(CORE)/target web/dist web/node_modules build install log
