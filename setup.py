@@ -81,7 +81,14 @@ setup(
     name=PACKAGE,
     version="0.1.0",
     packages=find_packages(include=["reachy_mini_ros", "reachy_mini_ros.*"]),
-    package_data={"reachy_mini_ros": ["py.typed", "interface/robot_table.json", "db/migrations/*.ini", "db/migrations/**/*"]},
+    package_data={
+        "reachy_mini_ros": [
+            "py.typed",
+            "interface/robot_table.json",
+            "db/migrations/*.ini",
+            "db/migrations/**/*",
+        ]
+    },
     data_files=data_files,
     install_requires=["setuptools"],
     zip_safe=False,

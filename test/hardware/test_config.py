@@ -9,14 +9,29 @@ import yaml
 
 from reachy_mini_ros.bringup import default_params_file
 from reachy_mini_ros.hardware_node import ParameterError, validate_config
+from reachy_mini_ros.interface import robot_table
+
+TABLE = robot_table.load()
 
 
 def shipped_params() -> dict[str, Any]:
-    """Return the hardware node's parameters from config/reachy_mini.yaml."""
+    """Return the hardware node's parameters: config/reachy_mini.yaml over the table's joints."""
     data = yaml.safe_load(default_params_file().read_text())
-    params = dict(data["hardware_node"]["ros__parameters"])
+    params = {
+        "joint_names": [m.joint for m in TABLE.motors],
+        "motor_ids": [m.id for m in TABLE.motors],
+        "joint_lower_limits": [m.lower for m in TABLE.motors],
+        "joint_upper_limits": [m.upper for m in TABLE.motors],
+    }
+    params.update(data["hardware_node"]["ros__parameters"])
     params.pop("diagnostic_updater")
     return params
+
+
+def test_parameter_file_leaves_the_joint_table_to_the_robot_table() -> None:
+    data = yaml.safe_load(default_params_file().read_text())["hardware_node"]["ros__parameters"]
+    for key in ("joint_names", "motor_ids", "joint_lower_limits", "joint_upper_limits"):
+        assert key not in data, f"{key} would spell the joint table a second time"
 
 
 def test_shipped_parameters_are_valid() -> None:
@@ -24,7 +39,8 @@ def test_shipped_parameters_are_valid() -> None:
     assert config.backend == "sim"
     assert config.control_rate_hz == 200.0
     assert config.motor_ids["yaw_body"] == 10
-    assert config.limits["stewart_4"] == (-1.396, 0.838)
+    # Raw 1138 .. 2594 in the vendor's convention (2π·raw/4096 − π).
+    assert config.limits["stewart_4"] == pytest.approx((-1.39592, 0.83755), abs=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +71,7 @@ def test_invalid_parameter_is_refused_by_name(key: str, value: Any, named: str) 
 def test_limits_wider_than_the_hardware_are_refused() -> None:
     params = shipped_params()
     upper = list(params["joint_upper_limits"])
-    upper[1] = 2.0  # stewart_1 stops at 1.396 rad
+    upper[1] = 2.0  # stewart_1 stops at raw 2958, 1.396 rad
     params["joint_upper_limits"] = upper
     with pytest.raises(ParameterError, match="joint_upper_limits"):
         validate_config(params)
