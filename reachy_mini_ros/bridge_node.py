@@ -40,6 +40,7 @@ from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.state import HARDWARE_ID, DiagnosticStatus
 from reachy_mini_ros.db.url import default_data_dir
+from reachy_mini_ros.interface import node_help
 from reachy_mini_ros.logs import configure_logging, get_logger
 from reachy_mini_ros.rotations import rpy_to_quaternion
 
@@ -311,6 +312,12 @@ class BridgeServer(uvicorn.Server):
 
 def main(args: list[str] | None = None) -> None:
     """Run the bridge until Ctrl-C or SIGTERM."""
+    if node_help.wants_help(args):
+        node_help.print_help(
+            "bridge_node",
+            "Serve Reachy Mini's web API, WebSocket and dashboard from the ROS graph.",
+        )
+        return
     # The ROS thread and the web thread share the GIL; handing it over every 1 ms instead of
     # 5 ms bounds how long a WebSocket send waits behind a joint state callback.
     sys.setswitchinterval(SWITCH_INTERVAL_S)

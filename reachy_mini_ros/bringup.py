@@ -7,10 +7,9 @@ This is the one source of truth for both ``reachy-mini bringup`` (no ROS install
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
-PACKAGE = "reachy_mini"
-PARAMS_FILE = "reachy_mini.yaml"
+from reachy_mini_ros.interface.share import PACKAGE
+
 ANALYZERS_FILE = "analyzers.yaml"
 URDF_FILE = "reachy_mini.urdf"
 RVIZ_FILE = "reachy_mini.rviz"
@@ -93,21 +92,3 @@ LAUNCH_DEFAULTS: dict[str, str] = {
 
 # Launch arguments whose parameter is an integer; every other argument is passed as text.
 INTEGER_ARGUMENTS = frozenset({"bridge_port"})
-
-
-def share_dir() -> Path:
-    """Return the package's share directory: the installed one, else the source tree."""
-    try:
-        from ament_index_python.packages import get_package_share_directory
-
-        installed = Path(get_package_share_directory(PACKAGE))
-        if (installed / "config" / PARAMS_FILE).is_file():
-            return installed
-    except Exception:  # not installed with colcon: use the source tree
-        pass
-    return Path(__file__).resolve().parent.parent
-
-
-def default_params_file() -> Path:
-    """Return the path of config/reachy_mini.yaml."""
-    return share_dir() / "config" / PARAMS_FILE

@@ -17,7 +17,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reachy_mini_ros.bringup import LAUNCH_DEFAULTS, NODES, PACKAGE, NodeSpec, default_params_file
+from reachy_mini_ros.bringup import LAUNCH_DEFAULTS, NODES, NodeSpec
+from reachy_mini_ros.interface.share import PACKAGE, default_params_file
 
 # Restart delays of a crashed node: 0.5 s doubling up to 8 s, so a node that keeps crashing
 # does not spin the machine, and one crash costs half a second of data.

@@ -29,6 +29,7 @@ from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool, Trigger
 
 from reachy_mini_ros import command_results, diagnostics
+from reachy_mini_ros.interface import node_help
 from reachy_mini_ros.joints import (
     HEAD_POSE_JOINT_NAMES,
     JOINTS_BY_NAME,
@@ -624,6 +625,11 @@ class HardwareNode(LifecycleNode):
 
 def main(args: list[str] | None = None) -> None:
     """Run the hardware node until Ctrl-C or an external shutdown."""
+    if node_help.wants_help(args):
+        node_help.print_help(
+            NODE_NAME, "Drive Reachy Mini's motor bus: the lifecycle hardware node."
+        )
+        return
     rclpy.init(args=args)
     node = HardwareNode()
     executor = SingleThreadedExecutor()

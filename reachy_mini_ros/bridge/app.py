@@ -25,7 +25,7 @@ from reachy_mini_ros.bridge.routes import (
 )
 from reachy_mini_ros.bridge.routes.web import web_router
 from reachy_mini_ros.bridge.runtime import Bridge
-from reachy_mini_ros.bringup import share_dir
+from reachy_mini_ros.interface.share import share_dir
 
 API_VERSION = "1.0.0"
 

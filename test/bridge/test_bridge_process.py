@@ -8,7 +8,6 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -112,15 +111,6 @@ def test_shutdown_closes_websockets_with_going_away(tmp_path: Path, sig: int) ->
         stopped = [r["component"] for r in records if r["event"] == "component_stopped"]
         assert started == order
         assert stopped == order[::-1]
-
-
-def test_module_runs_as_a_script() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "reachy_mini_ros.bridge_node", "--ros-args", "--help"],
-        capture_output=True,
-        timeout=60,
-    )
-    assert result.returncode in (0, 1, 2)
 
 
 def test_exits_with_an_error_when_the_port_is_taken(tmp_path: Path) -> None:

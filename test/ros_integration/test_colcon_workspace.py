@@ -30,11 +30,10 @@ from support import start_process, wait_for
 from reachy_mini_ros.bringup import (
     ANALYZERS_FILE,
     NODES,
-    PACKAGE,
-    PARAMS_FILE,
     RVIZ_FILE,
     URDF_FILE,
 )
+from reachy_mini_ros.interface.share import PACKAGE, PARAMS_FILE
 from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
 
 BIN = Path(sys.executable).parent
@@ -151,7 +150,7 @@ def test_colcon_build_compiles_the_rust_core_into_the_install(workspace: Workspa
             sys.executable,
             "-c",
             "import reachy_mini_core_rs._core as c, reachy_mini_ros as r;"
-            "from reachy_mini_ros.bringup import share_dir;"
+            "from reachy_mini_ros.interface.share import share_dir;"
             "print(c.__file__); print(r.__file__); print(share_dir())",
         ],
         cwd=workspace.root,
