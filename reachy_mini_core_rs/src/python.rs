@@ -696,6 +696,14 @@ impl ControlLoop {
     fn running(&self) -> bool {
         self.inner.running()
     }
+    /// The simulated bus the loop drives (to inject faults into), or None on a serial port.
+    #[getter]
+    fn sim(&self) -> Option<SimBus> {
+        match self.inner.backend() {
+            Backend::Sim(sim) => Some(SimBus { inner: sim.clone() }),
+            Backend::Serial { .. } => None,
+        }
+    }
     /// Why the loop thread ended on its own (an error or a panic message), else None.
     #[getter]
     fn exit_reason(&self) -> Option<String> {

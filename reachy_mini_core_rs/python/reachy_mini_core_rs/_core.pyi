@@ -302,6 +302,9 @@ class ControlLoop:
     def running(self) -> bool:
         """Whether the loop thread runs."""
     @property
+    def sim(self) -> SimBus | None:
+        """The simulated bus the loop drives (to inject faults into), or None on a serial port."""
+    @property
     def exit_reason(self) -> str | None:
         """Why the loop thread ended on its own: its error, or the message of its panic.
 
