@@ -52,9 +52,30 @@ fn floats(v: &Value) -> Vec<f64> {
         .collect()
 }
 
+/// Text that `list` writes as it is, without Debug's quotes.
+struct Raw(String);
+
+impl std::fmt::Debug for Raw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 fn list<T: std::fmt::Debug>(items: &[T]) -> String {
     let inner: Vec<String> = items.iter().map(|x| format!("{x:?}")).collect();
     format!("[{}]", inner.join(", "))
+}
+
+/// Rust source of an angle: π by name where the raw limit (0 or 4096 ticks) lands on it
+/// exactly, which clippy's approx_constant lint requires of the generated code.
+fn rad_literal(x: f64) -> String {
+    if x == std::f64::consts::PI {
+        "std::f64::consts::PI".into()
+    } else if x == -std::f64::consts::PI {
+        "-std::f64::consts::PI".into()
+    } else {
+        format!("{x:?}")
+    }
 }
 
 fn raw_to_rad(raw: i64, ticks: f64) -> f64 {
@@ -124,7 +145,13 @@ fn generate(table: &Value) -> String {
         .collect();
     line(format!(
         "/// (lower, upper) joint limits in rad, from the raw limits (and the body's envelope).\npub const JOINT_LIMITS: [(f64, f64); {n}] = {};",
-        list(&limits)
+        list(
+            &limits
+                .iter()
+                .map(|(lo, hi)| format!("({}, {})", rad_literal(*lo), rad_literal(*hi)))
+                .map(Raw)
+                .collect::<Vec<_>>()
+        )
     ));
     line(format!(
         "/// Bus speed of every motor.\npub const BAUDRATE: u32 = {};",

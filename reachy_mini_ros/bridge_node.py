@@ -48,7 +48,8 @@ log = get_logger("reachy_mini.bridge_node")
 
 # Waiting for the torque service longer than this answers 503: the hardware node is not up.
 SERVICE_WAIT_S = 2.0
-# How long a head pose waits for the hardware node's outcome (it comes within milliseconds).
+# How long a joint or head pose command waits for the hardware node's outcome (it comes
+# within milliseconds).
 RESULT_WAIT_S = 1.0
 # A WebSocket message may be up to 1 MiB on the wire so that the app can answer an oversized
 # one (over 64 KiB) with an error instead of uvicorn closing the connection.
@@ -190,13 +191,18 @@ class BridgeNode(Node):
             )
         self._diag_pub.publish(msg)
 
-    def publish_joint_goals(self, goals: dict[str, float]) -> None:
-        """Publish goal positions on /reachy_mini/joint_commands."""
+    async def send_joint_goals(self, goals: dict[str, float]) -> tuple[bool, str]:
+        """Publish goal positions; return how the hardware node took them.
+
+        Raises ServiceUnavailableError when no hardware node subscribes, TimeoutError when its
+        outcome does not come within RESULT_WAIT_S.
+        """
+        if self._joint_pub.get_subscription_count() == 0:
+            raise ServiceUnavailableError("no hardware node subscribes to joint commands")
         msg = JointState()
-        msg.header.stamp = self.get_clock().now().to_msg()
         msg.name = list(goals)
         msg.position = [float(v) for v in goals.values()]
-        self._joint_pub.publish(msg)
+        return await self._send_awaiting("joints", self._joint_pub, msg)
 
     async def send_head_pose(
         self, x: float, y: float, z: float, roll: float, pitch: float, yaw: float
@@ -213,18 +219,22 @@ class BridgeNode(Node):
         msg.pose.position.x, msg.pose.position.y, msg.pose.position.z = x, y, z
         q = msg.pose.orientation
         q.x, q.y, q.z, q.w = rpy_to_quaternion(roll, pitch, yaw)
+        return await self._send_awaiting("head_pose", self._pose_pub, msg)
+
+    async def _send_awaiting(self, command: str, publisher: Any, msg: Any) -> tuple[bool, str]:
+        """Stamp msg with a key of its own, publish it and wait for its outcome."""
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[tuple[bool, str]] = loop.create_future()
         with self._awaiting_lock:
             # The stamp names the command: one not awaited already.
             nanoseconds = self.get_clock().now().nanoseconds
-            while ("head_pose", self._stamp_key(nanoseconds)) in self._awaiting:
+            while (command, self._stamp_key(nanoseconds)) in self._awaiting:
                 nanoseconds += 1
-            key = ("head_pose", self._stamp_key(nanoseconds))
+            key = (command, self._stamp_key(nanoseconds))
             self._awaiting[key] = (loop, outcome)
         msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(nanoseconds, 1_000_000_000)
         try:
-            self._pose_pub.publish(msg)
+            publisher.publish(msg)
             async with asyncio.timeout(RESULT_WAIT_S):
                 return await outcome
         finally:

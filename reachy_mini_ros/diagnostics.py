@@ -92,6 +92,11 @@ class DiagnosticsState:
     stats: Any = None  # reachy_mini_core_rs.LoopStats | None
     commands: CommandStats = field(default_factory=CommandStats)
     command_timeout: float = 1.0
+    # Whether the Rust loop thread runs, why it last ended on its own, and how many times
+    # the node restarted it.
+    loop_running: bool = False
+    loop_exit_reason: str | None = None
+    loop_restarts: int = 0
     # Seconds without a new snapshot after which readings are reported stale.
     stale_after: float = 0.5
     now: float = field(default_factory=time.time)
@@ -180,13 +185,19 @@ def bus_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
 
 
 def core_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
-    """Report the Rust core: its version, backend and whether its loop runs."""
-    running = state.stats is not None and state.lifecycle_state == "active"
+    """Report the Rust core: its version, backend, and whether its loop runs when it should."""
+    running = state.loop_running
     stat.add("version", state.core_version)
     stat.add("backend", state.backend)
     stat.add("loop_running", "true" if running else "false")
     stat.add("lifecycle_state", state.lifecycle_state)
-    stat.summary(OK, f"reachy_mini_core_rs {state.core_version}")
+    stat.add("loop_restarts", str(state.loop_restarts))
+    stat.add("loop_exit_reason", state.loop_exit_reason or "none")
+    if state.lifecycle_state == "active" and not running:
+        reason = state.loop_exit_reason or "the loop thread ended"
+        stat.summary(ERROR, f"control loop not running: {reason}")
+    else:
+        stat.summary(OK, f"reachy_mini_core_rs {state.core_version}")
     return stat
 
 

@@ -43,6 +43,14 @@ from reachy_mini_ros.rotations import quaternion_to_rpy, rpy_to_quaternion
 from reachy_mini_ros.serial_ports import find_reachy_mini_port
 
 NODE_NAME = "hardware_node"
+# Restarts of a dead control loop: the first 1 s after it died (4 diagnostics periods of
+# 0.25 s, so that the failure is seen), then doubling up to 30 s; back to 1 s once a restarted
+# loop has run for 60 s.
+LOOP_RESTART_FIRST_S = 1.0
+LOOP_RESTART_MAX_S = 30.0
+LOOP_STABLE_S = 60.0
+# How often the node checks that its loop runs: 0.25 s is 50 cycles at 200 Hz.
+LOOP_WATCH_PERIOD_S = 0.25
 # Torque constants (N·m/A) to estimate effort from the present current: stall torque over
 # stall current at 5 V in ROBOTIS' specifications (XL330-M288: 0.52 N·m / 1.47 A,
 # XL330-M077: 0.215 N·m / 1.47 A, XC330-M288: 0.93 N·m / 1.8 A).
@@ -156,8 +164,6 @@ class HardwareNode(LifecycleNode):
         self._reported_errors: dict[str, int] = {}
         self._diag_cache: tuple[float, diagnostics.DiagnosticsState] | None = None
         self._owned_publishers: list[Any] = []
-        self._owned_subscriptions: list[Any] = []
-        self._owned_services: list[Any] = []
         self._configure_retry: Any = None
         # Whether the motors should hold torque: on at activate, changed by enable_torque, and
         # restored after a reboot (which leaves a rebooted motor torque-off).
@@ -166,7 +172,27 @@ class HardwareNode(LifecycleNode):
         self._joint_states_pub: Any = None
         self._last_pose: Any = None  # reachy_mini_core_rs.HeadPose of the last reading
         self._head_pose_pub: Any = None
-        self._results_pub: Any = None
+        self._loop_watch: Any = None  # timer that restarts a dead loop while active
+        self._loop_failure: str | None = None  # why the loop died, until it runs again
+        self._last_loop_failure: str | None = None  # kept after a restart, for diagnostics
+        self._loop_restarts = 0
+        self._restart_delay = LOOP_RESTART_FIRST_S
+        self._next_restart = 0.0
+        self._loop_started_at = 0.0
+        # The command interfaces live as long as the node, so that a command sent while it
+        # is unconfigured or inactive gets a refusal saying so rather than no answer.
+        commands_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self._results_pub = self.create_publisher(
+            DiagnosticStatus, command_results.TOPIC, commands_qos
+        )
+        self.create_subscription(
+            JointState, "/reachy_mini/joint_commands", self._on_joint_command, commands_qos
+        )
+        self.create_subscription(
+            PoseStamped, "/reachy_mini/head_pose_command", self._on_head_pose, commands_qos
+        )
+        self.create_service(SetBool, "/reachy_mini/enable_torque", self._on_enable_torque)
+        self.create_service(Trigger, "/reachy_mini/reboot_motors", self._on_reboot)
 
         self._updater = diagnostics.make_updater(self, period=1.0)
         self._updater.setHardwareID(diagnostics.HARDWARE_ID)
@@ -223,16 +249,22 @@ class HardwareNode(LifecycleNode):
     # Lifecycle --------------------------------------------------------------------------
 
     def autostart(self) -> None:
-        """Configure and activate; while configure fails, retry with capped backoff."""
+        """Configure and activate; while either fails, retry with capped backoff."""
         if self._configure_retry is not None:
             self.destroy_timer(self._configure_retry)
             self._configure_retry = None
-        if self.trigger_configure() == TransitionCallbackReturn.SUCCESS:
-            self._retry_delay = 1.0
-            self.trigger_activate()
+        step = "configure"
+        if self._lifecycle_state == "unconfigured":
+            self.trigger_configure()
+        if self._lifecycle_state == "inactive":
+            step = "activate"
+            if self.trigger_activate() == TransitionCallbackReturn.SUCCESS:
+                self._retry_delay = 1.0
+                return
+        if self._lifecycle_state == "active":
             return
         self.get_logger().warning(
-            f"autostart: configure failed; retrying in {self._retry_delay:.0f} s"
+            f"autostart: {step} failed; retrying in {self._retry_delay:.0f} s"
         )
         self._configure_retry = self.create_timer(self._retry_delay, self.autostart)
         # 1, 2, 4, 8 then every 10 s: a robot plugged in later is picked up within 10 s.
@@ -288,25 +320,34 @@ class HardwareNode(LifecycleNode):
         return super().on_configure(state)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        """Start the control loop and the publishing."""
+        """Start the control loop, the publishing and the loop's watch."""
         try:
             self._loop.start()
+            self._loop_started_at = time.monotonic()
             if self._torque_wanted:
                 self._loop.set_torque(True)
-        except self._core.CoreError as exc:
-            self.get_logger().error(f"activate failed: {exc}")
+            self._publishing.set()
+            self._publisher_thread = threading.Thread(
+                target=self._publish_loop, name="joint_states", daemon=True
+            )
+            self._publisher_thread.start()
+        except (self._core.CoreError, RuntimeError) as exc:
+            # Release what this transition started: the node stays inactive, with no thread
+            # of its own running.
+            self._stop_publishing()
+            self._loop.stop()
+            self.get_logger().error(f"activate failed: {exc}; control loop and publishing stopped")
             return TransitionCallbackReturn.FAILURE
-        self._publishing.set()
-        self._publisher_thread = threading.Thread(
-            target=self._publish_loop, name="joint_states", daemon=True
-        )
-        self._publisher_thread.start()
+        self._loop_failure = None
+        self._restart_delay = LOOP_RESTART_FIRST_S
+        self._loop_watch = self.create_timer(LOOP_WATCH_PERIOD_S, self._watch_loop)
         self._lifecycle_state = "active"
         self.get_logger().info("active: publishing /joint_states")
         return super().on_activate(state)
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Stop publishing and motion; disable torque if torque_off_on_deactivate."""
+        self._stop_watching()
         self._stop_publishing()
         if self._loop is not None:
             if self._config is not None and self._config.torque_off_on_deactivate:
@@ -335,18 +376,15 @@ class HardwareNode(LifecycleNode):
         return TransitionCallbackReturn.SUCCESS
 
     def _release(self) -> None:
+        self._stop_watching()
         self._stop_publishing()
         if self._loop is not None:
             self._loop.close()
         for publisher in self._owned_publishers:
             self.destroy_lifecycle_publisher(publisher)
-        for subscription in self._owned_subscriptions:
-            self.destroy_subscription(subscription)
-        for service in self._owned_services:
-            self.destroy_service(service)
-        self._owned_publishers, self._owned_subscriptions, self._owned_services = [], [], []
+        self._owned_publishers = []
         self._loop = None
-        self._joint_states_pub = self._head_pose_pub = self._results_pub = None
+        self._joint_states_pub = self._head_pose_pub = None
 
     def _create_interfaces(self) -> None:
         # Best effort matches sensor data (rclpy's qos_profile_sensor_data keeps 5); depth 10
@@ -355,24 +393,54 @@ class HardwareNode(LifecycleNode):
         self._head_pose_pub = self.create_lifecycle_publisher(
             PoseStamped, "/reachy_mini/head_pose", 10
         )
-        commands_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        # A plain publisher: a command refused while inactive is reported too.
-        self._results_pub = self.create_publisher(
-            DiagnosticStatus, command_results.TOPIC, commands_qos
+        self._owned_publishers = [self._joint_states_pub, self._head_pose_pub]
+
+    # Loop watch ---------------------------------------------------------------------------
+
+    def _stop_watching(self) -> None:
+        if self._loop_watch is not None:
+            self.destroy_timer(self._loop_watch)
+            self._loop_watch = None
+        self._loop_failure = None
+
+    def _watch_loop(self) -> None:
+        """Restart a control loop that died while active, with capped backoff."""
+        loop = self._loop
+        if self._lifecycle_state != "active" or loop is None:
+            return
+        now = time.monotonic()
+        if loop.running:
+            if now - self._loop_started_at > LOOP_STABLE_S:
+                self._restart_delay = LOOP_RESTART_FIRST_S
+            return
+        if self._loop_failure is None:
+            self._loop_failure = loop.exit_reason or "the loop thread ended"
+            self._last_loop_failure = self._loop_failure
+            self._next_restart = now + self._restart_delay
+        if now < self._next_restart:
+            return
+        self._loop_restarts += 1
+        reason, attempt = self._loop_failure, self._loop_restarts
+        try:
+            loop.start()
+        except self._core.CoreError as exc:
+            self._restart_delay = min(self._restart_delay * 2.0, LOOP_RESTART_MAX_S)
+            self._next_restart = now + self._restart_delay
+            self.get_logger().error(
+                f"control loop stopped ({reason}); restart {attempt} failed: {exc}; "
+                f"next attempt in {self._restart_delay:.0f} s"
+            )
+            return
+        self._loop_started_at = now
+        self._loop_failure = None
+        self._restart_delay = min(self._restart_delay * 2.0, LOOP_RESTART_MAX_S)
+        torque = ""
+        if self._torque_wanted:
+            ok, error = self._call_core(loop.set_torque, True)
+            torque = "" if ok else f"; {error}"
+        self.get_logger().error(
+            f"control loop stopped ({reason}); restart {attempt} succeeded{torque}"
         )
-        self._owned_publishers = [self._joint_states_pub, self._head_pose_pub, self._results_pub]
-        self._owned_subscriptions = [
-            self.create_subscription(
-                JointState, "/reachy_mini/joint_commands", self._on_joint_command, commands_qos
-            ),
-            self.create_subscription(
-                PoseStamped, "/reachy_mini/head_pose_command", self._on_head_pose, commands_qos
-            ),
-        ]
-        self._owned_services = [
-            self.create_service(SetBool, "/reachy_mini/enable_torque", self._on_enable_torque),
-            self.create_service(Trigger, "/reachy_mini/reboot_motors", self._on_reboot),
-        ]
 
     # Publishing -------------------------------------------------------------------------
 
@@ -392,6 +460,7 @@ class HardwareNode(LifecycleNode):
         last_seq = -1
         last_read = 0.0
         loop = self._loop
+        failing = False
         while self._publishing.is_set():
             snap = loop.wait_snapshot(last_seq, 0.1)
             if snap is None:
@@ -403,10 +472,17 @@ class HardwareNode(LifecycleNode):
             try:
                 self._publish_snapshot(snap)
                 self._log_new_hardware_errors(snap)
-            except Exception as exc:  # a context shut down under us ends the thread quietly
-                if self._publishing.is_set() and rclpy.ok(context=self.context):
-                    self.get_logger().error(f"publishing failed: {exc}")
-                return
+            except Exception as exc:
+                if not (self._publishing.is_set() and rclpy.ok(context=self.context)):
+                    return  # the node or its context is shutting down under us
+                # Skip this reading and go on with the next: one line per run of failures.
+                if not failing:
+                    self.get_logger().error(f"publishing failed: {exc}; skipping readings")
+                failing = True
+                continue
+            if failing:
+                self.get_logger().info("publishing resumed")
+                failing = False
 
     def _publish_snapshot(self, snap: Any) -> None:
         stamp_sec = int(snap.read_time)
@@ -516,8 +592,23 @@ class HardwareNode(LifecycleNode):
             )
         )
 
+    def _not_ready(self) -> str | None:
+        """Return why commands cannot be taken now, or None when the node is driving."""
+        if self._lifecycle_state != "active" or self._loop is None:
+            return (
+                f"hardware node is {self._lifecycle_state}: commands are refused until it "
+                "is active"
+            )
+        if not self._loop.running:
+            reason = self._loop_failure or self._loop.exit_reason or "the loop thread ended"
+            return (
+                f"control loop is not running ({reason}): commands are refused until it restarts"
+            )
+        return None
+
     def _on_joint_command(self, msg: JointState) -> None:
-        self._report("joints", msg.header.stamp, self._apply_joint_command(msg))
+        refusal = self._not_ready() or self._apply_joint_command(msg)
+        self._report("joints", msg.header.stamp, refusal)
 
     def _apply_joint_command(self, msg: JointState) -> str | None:
         """Set the goals of msg; return why they were refused, or None."""
@@ -532,7 +623,8 @@ class HardwareNode(LifecycleNode):
         return None
 
     def _on_head_pose(self, msg: PoseStamped) -> None:
-        self._report("head_pose", msg.header.stamp, self._apply_head_pose(msg))
+        refusal = self._not_ready() or self._apply_head_pose(msg)
+        self._report("head_pose", msg.header.stamp, refusal)
 
     def _apply_head_pose(self, msg: PoseStamped) -> str | None:
         """Move the head to the pose of msg; return why it was refused, or None."""
@@ -561,6 +653,12 @@ class HardwareNode(LifecycleNode):
         return True, ""
 
     def _on_enable_torque(self, request: Any, response: Any) -> Any:
+        refusal = self._not_ready()
+        if refusal is not None:
+            response.success = False
+            response.message = refusal
+            self._refuse(f"torque: {refusal}")
+            return response
         ok, error = self._call_core(self._loop.set_torque, bool(request.data))
         if ok:
             self._torque_wanted = bool(request.data)
@@ -573,8 +671,16 @@ class HardwareNode(LifecycleNode):
         return response
 
     def _on_reboot(self, request: Any, response: Any) -> Any:
+        if self._loop is None:
+            response.success = False
+            response.message = (
+                f"hardware node is {self._lifecycle_state}: the bus is not open until it is "
+                "configured"
+            )
+            return response
         ok, error = self._call_core(self._loop.reboot, None)
-        if ok and self._torque_wanted:
+        # Torque comes back only while active: an inactive node does not drive the motors.
+        if ok and self._torque_wanted and self._lifecycle_state == "active":
             ok, error = self._call_core(self._loop.set_torque, True)
         response.success = ok
         response.message = error or "motors rebooted"
@@ -608,6 +714,11 @@ class HardwareNode(LifecycleNode):
             stats=loop.stats() if loop is not None else None,
             commands=self._commands,
             command_timeout=timeout,
+            loop_running=loop is not None and bool(loop.running),
+            loop_exit_reason=self._loop_failure
+            or (loop.exit_reason if loop is not None else None)
+            or self._last_loop_failure,
+            loop_restarts=self._loop_restarts,
             now=now,
         )
         self._diag_cache = (now, state)

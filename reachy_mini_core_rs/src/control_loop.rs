@@ -16,7 +16,8 @@ use crate::bus::sim::{SimBus, SimTransport};
 use crate::bus::{Bus, MotorRead, Transport};
 use crate::error::{Error, Result};
 use crate::joints::{
-    addr, rad_to_ticks, ticks_to_rad, COUNT, JOINT_LIMITS, MOTOR_IDS, VELOCITY_UNIT_RAD_S,
+    addr, rad_to_ticks, ticks_to_rad, COUNT, JOINT_LIMITS, JOINT_NAMES, MOTOR_IDS,
+    VELOCITY_UNIT_RAD_S,
 };
 use crate::protocol::{le_i16, le_i32, le_u16};
 use crate::timing::{lower_timer_slack, request_realtime, wait_until, SPIN_NORMAL, SPIN_REALTIME};
@@ -232,6 +233,8 @@ struct Shared {
     stats: Mutex<StatsAcc>,
     bus_state: AtomicU8,
     stop: AtomicBool,
+    /// Why the last loop thread ended without being asked to: its error or panic message.
+    exit_reason: Mutex<Option<String>>,
 }
 
 /// Lock a mutex, recovering the data if a thread panicked while holding it: every value
@@ -312,6 +315,7 @@ impl ControlLoop {
             stats: Mutex::new(StatsAcc::default()),
             bus_state: AtomicU8::new(BusState::Closed as u8),
             stop: AtomicBool::new(false),
+            exit_reason: Mutex::new(None),
         };
         Ok(ControlLoop { shared: Arc::new(shared), thread: Mutex::new(None) })
     }
@@ -344,14 +348,19 @@ impl ControlLoop {
         if thread.as_ref().is_some_and(|t| !t.is_finished()) {
             return Ok(());
         }
+        if let Some(ended) = thread.take() {
+            // Its exit reason is already recorded; joining only reaps the thread.
+            let _ = ended.join();
+        }
         // Ping and initialise every time: a bus watchdog that tripped while the loop was
         // stopped is cleared and armed again here.
         self.open()?;
         self.shared.stop.store(false, Ordering::SeqCst);
+        *lock(&self.shared.exit_reason) = None;
         let shared = Arc::clone(&self.shared);
         let handle = std::thread::Builder::new()
             .name("reachy-mini-loop".into())
-            .spawn(move || run(&shared))
+            .spawn(move || supervise(&shared))
             .map_err(|e| Error::Io(format!("cannot start the loop thread: {e}")))?;
         *thread = Some(handle);
         Ok(())
@@ -377,6 +386,12 @@ impl ControlLoop {
 
     pub fn running(&self) -> bool {
         lock(&self.thread).as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Why the loop thread ended on its own (an error, or the message of a panic); None
+    /// while it runs, after a requested stop, and before the first start.
+    pub fn exit_reason(&self) -> Option<String> {
+        lock(&self.shared.exit_reason).clone()
     }
 
     pub fn bus_state(&self) -> BusState {
@@ -432,44 +447,55 @@ impl ControlLoop {
         Ok(())
     }
 
-    /// Enable or disable torque on every motor; when enabling, goal is set to present first.
+    /// Enable or disable torque on every motor.
+    ///
+    /// Enabling never moves a motor: in the same bus transaction sequence each motor's present
+    /// position is read, written to its goal register (acknowledged) and only then is its
+    /// torque enabled. Queued goals are dropped. A motor whose position cannot be read, or
+    /// whose goal write is not acknowledged, is left as it was (torque off when it was off),
+    /// and the call returns `Error::TorqueLeftOff` naming it.
     pub fn set_torque(&self, enabled: bool) -> Result<()> {
         let mut guard = lock(&self.shared.bus);
         let bus = guard.as_mut().ok_or_else(|| Error::Io("bus is closed".into()))?;
-        let mut first_error = None;
         let mut work = lock(&self.shared.work);
-        if enabled {
-            // Hold the present position: drop queued goals and write goal = present.
-            *lock(&self.shared.pending) = [None; COUNT];
-            let reads = bus.sync_read(&MOTOR_IDS, addr::PRESENT_POSITION, 4)?;
-            let mut blocks = Vec::new();
-            for (k, read) in reads.iter().enumerate() {
-                match read {
-                    Ok((data, _)) => {
-                        // The present position exactly, even outside the limits: enabling torque
-                        // must not move anything.
-                        if let Some(ticks) = le_i32(data) {
-                            work.goal[k] = ticks_to_rad(ticks);
-                            blocks.push((MOTOR_IDS[k], ticks.to_le_bytes()));
-                        }
-                    }
+        if !enabled {
+            let mut first_error = None;
+            for (k, &id) in MOTOR_IDS.iter().enumerate() {
+                match bus.write(id, addr::TORQUE_ENABLE, &[0]) {
+                    Ok(()) => work.torque_enabled[k] = false,
                     Err(e) => {
-                        first_error.get_or_insert(e.clone());
+                        first_error.get_or_insert(e);
                     }
                 }
             }
-            let refs: Vec<(u8, &[u8])> = blocks.iter().map(|(id, d)| (*id, d.as_slice())).collect();
-            bus.sync_write(addr::GOAL_POSITION, 4, &refs)?;
+            return first_error.map_or(Ok(()), Err);
         }
+        // A goal queued before now must not be written after the hold: drop them all.
+        *lock(&self.shared.pending) = [None; COUNT];
+        let held = hold_present_positions(bus, self.shared.config.max_retries);
+        let mut left_off = Vec::new();
         for (k, &id) in MOTOR_IDS.iter().enumerate() {
-            match bus.write(id, addr::TORQUE_ENABLE, &[enabled as u8]) {
-                Ok(()) => work.torque_enabled[k] = enabled,
-                Err(e) => {
-                    first_error.get_or_insert(e);
+            let ticks = match &held[k] {
+                Ok(ticks) => *ticks,
+                Err(reason) => {
+                    left_off.push(format!("{} (id {id}): {reason}", JOINT_NAMES[k]));
+                    continue;
                 }
+            };
+            work.goal[k] = ticks_to_rad(ticks);
+            match bus.write(id, addr::TORQUE_ENABLE, &[1]) {
+                Ok(()) => work.torque_enabled[k] = true,
+                Err(e) => left_off.push(format!(
+                    "{} (id {id}): torque enable not acknowledged: {e}",
+                    JOINT_NAMES[k]
+                )),
             }
         }
-        first_error.map_or(Ok(()), Err)
+        if left_off.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::TorqueLeftOff(format!("torque left off on {}", left_off.join("; "))))
+        }
     }
 
     /// Reboot motors (all when ids is empty) to clear hardware errors.
@@ -521,6 +547,47 @@ impl ControlLoop {
             realtime: stats.realtime,
         }
     }
+}
+
+/// Read each motor's present position and write it to its goal register, with retries.
+///
+/// Per motor: the raw ticks now in its goal register, or why they could not be put there.
+/// The ticks are copied as read, even outside the limits: holding where the motor is cannot
+/// move it, where clamping to the limits would.
+fn hold_present_positions(
+    bus: &mut Bus,
+    max_retries: u32,
+) -> Vec<std::result::Result<i32, String>> {
+    let mut held: Vec<std::result::Result<i32, String>> =
+        MOTOR_IDS.iter().map(|_| Err("present position unreadable".to_string())).collect();
+    // One sync read for all nine, then single reads for the motors it missed: a corrupt
+    // reply costs one retry, not the motor's torque.
+    let first = bus.sync_read(&MOTOR_IDS, addr::PRESENT_POSITION, 4);
+    for (k, &id) in MOTOR_IDS.iter().enumerate() {
+        let mut read = match &first {
+            Ok(reads) => reads.get(k).cloned().unwrap_or(Err(Error::Timeout { id })),
+            Err(e) => Err(e.clone()),
+        }
+        .and_then(|(data, _)| {
+            le_i32(&data).ok_or_else(|| Error::Length("short position reply".into()))
+        });
+        for _retry in 0..max_retries {
+            if read.is_ok() {
+                break;
+            }
+            read = bus.read(id, addr::PRESENT_POSITION, 4).and_then(|data| {
+                le_i32(&data).ok_or_else(|| Error::Length("short position reply".into()))
+            });
+        }
+        held[k] = match read {
+            Err(e) => Err(format!("present position unreadable: {e}")),
+            Ok(ticks) => match bus.write(id, addr::GOAL_POSITION, &ticks.to_le_bytes()) {
+                Ok(()) => Ok(ticks),
+                Err(e) => Err(format!("goal = present position not acknowledged: {e}")),
+            },
+        };
+    }
+    held
 }
 
 impl Drop for ControlLoop {
@@ -577,7 +644,31 @@ impl Cycle {
 /// below the kernel's own interrupt threads (50).
 const REALTIME_PRIORITY: i32 = 20;
 
-fn run(shared: &Shared) {
+/// Run the loop and record why it ended: a panic in a cycle is caught here, so that the
+/// reason is kept for the caller instead of only reaching stderr.
+fn supervise(shared: &Shared) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(shared)));
+    let reason = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(payload) => Some(format!("loop thread panicked: {}", panic_message(&*payload))),
+    };
+    *lock(&shared.exit_reason) = reason;
+    // Wake the snapshot waiters: no snapshot comes from this thread any more.
+    shared.published.notify_all();
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "panic without a message".to_string()
+    }
+}
+
+fn run(shared: &Shared) -> Result<()> {
     lower_timer_slack();
     let realtime = request_realtime(REALTIME_PRIORITY);
     lock(&shared.stats).realtime = realtime;
@@ -601,7 +692,7 @@ fn run(shared: &Shared) {
         if shared.bus_state() == BusState::Reconnecting {
             reconnect(shared, &mut cycle);
         } else {
-            run_cycle(shared, &mut cycle, start, next + period, late);
+            run_cycle(shared, &mut cycle, start, next + period, late)?;
         }
         next += period;
         let now = Instant::now();
@@ -610,6 +701,7 @@ fn run(shared: &Shared) {
             next = now + period;
         }
     }
+    Ok(())
 }
 
 fn reconnect(shared: &Shared, cycle: &mut Cycle) {
@@ -704,11 +796,12 @@ fn run_cycle(
     start: Instant,
     cycle_end: Instant,
     late: Duration,
-) {
+) -> Result<()> {
     let mut guard = lock(&shared.bus);
     let Some(bus) = guard.as_mut() else {
+        // The port was released under the running loop: nothing is left to drive.
         shared.set_bus_state(BusState::Closed);
-        return;
+        return Err(Error::Io("the bus was closed while the loop ran".into()));
     };
     let mut stats = lock(&shared.stats);
     stats.cycles += 1;
@@ -740,7 +833,7 @@ fn run_cycle(
         shared.set_bus_state(BusState::Reconnecting);
         cycle.backoff = BACKOFF_START;
         cycle.next_attempt = Instant::now();
-        return;
+        return Ok(());
     };
 
     let mut work = lock(&shared.work);
@@ -880,11 +973,13 @@ fn run_cycle(
     drop(guard);
     drop(work);
     drop(stats);
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bus::sim::SimMotor;
 
     fn sim_loop(rate_hz: f64) -> (SimBus, ControlLoop) {
         let sim = SimBus::new(1_000_000);
@@ -921,6 +1016,91 @@ mod tests {
         control.stop();
         assert!(reached);
         assert!((sim.motor(11).expect("motor 11").goal - 0.5).abs() < 0.002);
+    }
+
+    fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + timeout;
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn enabling_torque_holds_present_positions_and_leaves_an_unreadable_motor_off() {
+        let (sim, control) = sim_loop(200.0);
+        control.start().expect("starts");
+        // A goal written while torque is off: the register holds it, the motor does not move.
+        control.set_goals(&[("stewart_1".into(), 0.5)]).expect("in limits");
+        wait_for("the goal write", Duration::from_secs(10), || {
+            sim.motor(11).is_ok_and(|m| (m.goal - 0.5).abs() < 0.002)
+        });
+        let before: Vec<SimMotor> =
+            MOTOR_IDS.iter().map(|&id| sim.motor(id).expect("motor")).collect();
+        assert!(before.iter().all(|m| !m.torque_enabled));
+        sim.set_crc_corruption(Some(11), true).expect("motor 11");
+
+        let error = control.set_torque(true).expect_err("motor 11 is unreadable");
+        let message = error.to_string();
+        assert!(matches!(error, Error::TorqueLeftOff(_)), "{error:?}");
+        assert!(message.contains("stewart_1 (id 11): present position unreadable"), "{message}");
+        assert!(!message.contains("id 10") && !message.contains("id 12"), "{message}");
+
+        // 0.3 s is 15 time constants of the simulated motors: any motion would show.
+        std::thread::sleep(Duration::from_millis(300));
+        for old in &before {
+            let now = sim.motor(old.id).expect("motor");
+            if old.id == 11 {
+                assert!(!now.torque_enabled, "motor 11 must stay torque-off");
+                assert_eq!(now.position, old.position, "motor 11 moved");
+                continue;
+            }
+            assert!(now.torque_enabled, "motor {} torque", old.id);
+            // Goal register = present position, to the tick; the motor settles within a tick.
+            assert_eq!(rad_to_ticks(now.goal), rad_to_ticks(old.position), "motor {}", old.id);
+            assert!((now.position - old.position).abs() < 2.0 * TICK_RAD, "motor {}", old.id);
+        }
+        control.stop();
+    }
+
+    /// One tick of the position register, in radians.
+    const TICK_RAD: f64 = 2.0 * std::f64::consts::PI / 4096.0;
+
+    #[test]
+    fn queued_goals_are_dropped_when_torque_is_enabled() {
+        let (sim, control) = sim_loop(200.0);
+        control.open().expect("opens");
+        let start = sim.motor(12).expect("motor 12").position;
+        // Queued while the loop is stopped; enabling torque must not write it afterwards.
+        control.set_goals(&[("stewart_2".into(), 0.3)]).expect("in limits");
+        control.set_torque(true).expect("all readable");
+        control.start().expect("starts");
+        std::thread::sleep(Duration::from_millis(300));
+        control.stop();
+        let motor = sim.motor(12).expect("motor 12");
+        assert!(motor.torque_enabled);
+        assert!((motor.position - start).abs() < 2.0 * TICK_RAD, "moved to {}", motor.position);
+    }
+
+    #[test]
+    fn a_panicking_loop_keeps_its_reason_and_starts_again() {
+        let (sim, control) = sim_loop(200.0);
+        control.start().expect("starts");
+        control.wait_snapshot(0, Duration::from_secs(5)).expect("a snapshot");
+        assert_eq!(control.exit_reason(), None);
+        sim.inject_panic();
+        wait_for("the loop to end", Duration::from_secs(5), || !control.running());
+        let reason = control.exit_reason().expect("a reason");
+        assert!(reason.contains("loop thread panicked") && reason.contains("injected"), "{reason}");
+
+        control.start().expect("starts again");
+        assert!(control.running());
+        assert_eq!(control.exit_reason(), None);
+        let last = control.snapshot().map_or(0, |s| s.seq);
+        let resumed = control.wait_snapshot(last, Duration::from_secs(5)).expect("snapshots flow");
+        assert!(resumed.seq > last);
+        control.stop();
+        assert_eq!(control.exit_reason(), None, "a requested stop is not a failure");
     }
 
     #[test]

@@ -101,9 +101,11 @@ fn to_py(py: Python<'_>, error: Error) -> PyErr {
         Error::Length(_) => &exc.length,
         Error::Header => &exc.header,
         Error::Malformed(_) => &exc.protocol,
-        Error::Timeout { .. } | Error::IncorrectId { .. } | Error::Status { .. } | Error::Io(_) => {
-            &exc.bus
-        }
+        Error::Timeout { .. }
+        | Error::IncorrectId { .. }
+        | Error::Status { .. }
+        | Error::Io(_)
+        | Error::TorqueLeftOff(_) => &exc.bus,
         Error::Limit(_) => &exc.limit,
         Error::Kinematics(_) => &exc.kinematics,
     };
@@ -295,6 +297,10 @@ impl SimBus {
         })?;
         py.detach(|| self.inner.set_reply_delay(delay));
         Ok(())
+    }
+    /// Make the handling of the next packet panic, in whichever thread sends it.
+    fn inject_panic(&self, py: Python<'_>) {
+        py.detach(|| self.inner.inject_panic())
     }
     /// Return the internal state of one motor (position, goal, torque, temperature...).
     fn motor<'py>(&self, py: Python<'py>, motor_id: i64) -> PyResult<Bound<'py, PyDict>> {
@@ -690,6 +696,19 @@ impl ControlLoop {
     fn running(&self) -> bool {
         self.inner.running()
     }
+    /// The simulated bus the loop drives (to inject faults into), or None on a serial port.
+    #[getter]
+    fn sim(&self) -> Option<SimBus> {
+        match self.inner.backend() {
+            Backend::Sim(sim) => Some(SimBus { inner: sim.clone() }),
+            Backend::Serial { .. } => None,
+        }
+    }
+    /// Why the loop thread ended on its own (an error or a panic message), else None.
+    #[getter]
+    fn exit_reason(&self) -> Option<String> {
+        self.inner.exit_reason()
+    }
     /// Return the latest snapshot, or None before the first read.
     fn snapshot(&self, py: Python<'_>) -> Option<Snapshot> {
         let (snapshot, state) = py.detach(|| (self.inner.snapshot(), self.inner.bus_state()));
@@ -715,7 +734,7 @@ impl ControlLoop {
         let items: Vec<(String, f64)> = mapping_items(goals)?;
         py.detach(|| self.inner.set_goals(&items)).py_err(py)
     }
-    /// Enable or disable torque on every motor (goal set to present position first).
+    /// Enable or disable torque; enabling holds each motor at its present position first.
     fn set_torque(&self, py: Python<'_>, enabled: bool) -> PyResult<()> {
         py.detach(|| self.inner.set_torque(enabled)).py_err(py)
     }

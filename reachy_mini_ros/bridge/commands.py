@@ -63,15 +63,23 @@ def _ros(bridge: Bridge) -> Any:
 
 
 async def command_joints(bridge: Bridge, command: JointCommand, source: str) -> CommandResult:
-    """Check the goals against the limits and publish them."""
+    """Check the goals against the limits, publish them and return the hardware node's outcome."""
     args: dict[str, Any] = {"goals": command.goals}
     try:
         check_joint_goals(command.goals)
     except CommandError as exc:
         _audit(bridge, source, "joints", args, "out_of_limits", str(exc))
         raise ReachyMiniError("out_of_limits", str(exc)) from exc
-    _ros(bridge).publish_joint_goals(dict(command.goals))
-    message = f"sent goals for {len(command.goals)} joint(s)"
+    # The limits are checked here too, but only the hardware node knows whether it drives
+    # the motors now (active, loop running): wait for its outcome.
+    late = "the hardware node did not answer the joint command in time"
+    with _hardware_call(bridge, source, "joints", args, late):
+        accepted, reply = await _ros(bridge).send_joint_goals(dict(command.goals))
+    if not accepted:
+        message = f"the hardware node refused the joint command: {reply}"
+        _audit(bridge, source, "joints", args, "refused", message)
+        raise ReachyMiniError("refused", message)
+    message = f"goals for {len(command.goals)} joint(s) accepted"
     _audit(bridge, source, "joints", args, None, message)
     return CommandResult(ok=True, command="joints", message=message)
 

@@ -70,8 +70,8 @@ class RosLink(Protocol):
 
     node_name: str
 
-    def publish_joint_goals(self, goals: dict[str, float]) -> None:
-        """Publish goal positions on /reachy_mini/joint_commands."""
+    async def send_joint_goals(self, goals: dict[str, float]) -> tuple[bool, str]:
+        """Publish goal positions; return whether the hardware node accepted them, and why."""
 
     async def send_head_pose(
         self, x: float, y: float, z: float, roll: float, pitch: float, yaw: float

@@ -135,8 +135,9 @@ def running_bridge(
 class FakeHardware:
     """Publish /joint_states and /diagnostics like the hardware node, from the test process.
 
-    It also takes head pose commands as the hardware node does: each is kept in head_poses
-    and answered on /reachy_mini/command_results, accepted unless head_pose_refusal is set.
+    It also takes joint and head pose commands as the hardware node does: each is kept in
+    joint_goals or head_poses and answered on /reachy_mini/command_results, accepted unless
+    joint_refusal or head_pose_refusal is set, and not answered while `silent`.
     """
 
     def __init__(self, ros: RosClient, rate_hz: float = 100.0) -> None:
@@ -155,9 +156,15 @@ class FakeHardware:
         )
         self.head_poses: list[Any] = []
         self.head_pose_refusal: str | None = None
+        self.joint_goals: list[Any] = []
+        self.joint_refusal: str | None = None
+        self.silent = False
+        self._reliable = reliable
         ros.node.create_subscription(
             PoseStamped, "/reachy_mini/head_pose_command", self._on_head_pose, reliable
         )
+        self._joint_sub: Any = None
+        self.take_joint_commands(True)
         self.motor_level = 0
         self.publish_diagnostics = True
         self.published = 0
@@ -203,16 +210,36 @@ class FakeHardware:
         msg.status = [core, motor]
         return msg
 
+    def take_joint_commands(self, take: bool) -> None:
+        """Subscribe to joint commands, or stop, as a hardware node appearing or leaving."""
+        from sensor_msgs.msg import JointState
+
+        if take and self._joint_sub is None:
+            self._joint_sub = self.ros.node.create_subscription(
+                JointState, "/reachy_mini/joint_commands", self._on_joints, self._reliable
+            )
+        elif not take and self._joint_sub is not None:
+            self.ros.node.destroy_subscription(self._joint_sub)
+            self._joint_sub = None
+
+    def _on_joints(self, msg: Any) -> None:
+        self.joint_goals.append(msg)
+        self._answer("joints", msg, self.joint_refusal)
+
     def _on_head_pose(self, msg: Any) -> None:
+        self.head_poses.append(msg)
+        self._answer("head_pose", msg, self.head_pose_refusal)
+
+    def _answer(self, command: str, msg: Any, refusal: str | None) -> None:
         from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 
-        self.head_poses.append(msg)
-        refusal = self.head_pose_refusal
+        if self.silent:
+            return
         stamp = command_results.stamp_text(msg.header.stamp.sec, msg.header.stamp.nanosec)
         self.result_pub.publish(
             DiagnosticStatus(
                 level=DiagnosticStatus.ERROR if refusal else DiagnosticStatus.OK,
-                name="head_pose",
+                name=command,
                 message=refusal or command_results.ACCEPTED,
                 hardware_id="reachy_mini",
                 values=[KeyValue(key=command_results.STAMP_KEY, value=stamp)],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,73 +12,95 @@ from bridge_support import Bridge, FakeHardware
 from support import RosClient, wait_for
 
 
-class Received:
-    """Messages a subscriber in the test process received."""
-
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-        self.lock = threading.Lock()
-
-    def add(self, msg: Any) -> None:
-        with self.lock:
-            self.messages.append(msg)
-
-    def snapshot(self) -> list[Any]:
-        with self.lock:
-            return list(self.messages)
-
-
-@pytest.fixture(scope="module")
-def joint_commands(module_ros: RosClient) -> Received:
-    from sensor_msgs.msg import JointState
-
-    received = Received()
-    module_ros.node.create_subscription(
-        JointState, "/reachy_mini/joint_commands", received.add, 10
+def _post_joints(bridge: Bridge, goals: dict[str, float]) -> Any:
+    """POST joint goals once the stand-in hardware node is discovered (503 until then)."""
+    return wait_for(
+        lambda: (
+            (r := bridge.post("/api/commands/joints", {"goals": goals})).status_code != 503 and r
+        ),
+        30.0,
+        "the bridge to find the hardware node",
     )
-    return received
 
 
-def _wait_for_subscriber(bridge: Bridge, received: Received, send: Any) -> Any:
-    """Send until the first message arrives (DDS discovery takes a moment), return it."""
-
-    def attempt() -> Any:
-        before = len(received.snapshot())
-        response = send()
-        assert response.status_code == 200, response.text
-        time.sleep(0.3)
-        after = received.snapshot()
-        return after[-1] if len(after) > before else None
-
-    return wait_for(attempt, 30.0, "the command to arrive over DDS", every=0.0)
-
-
-def test_joint_command_is_forwarded_to_the_hardware_node(
-    bridge: Bridge, joint_commands: Received
+def test_joint_command_is_forwarded_and_answered_with_the_outcome(
+    bridge: Bridge, hardware: FakeHardware
 ) -> None:
     goals = {"right_antenna": 0.5, "left_antenna": -0.25}
-    msg = _wait_for_subscriber(
-        bridge, joint_commands, lambda: bridge.post("/api/commands/joints", {"goals": goals})
-    )
+    response = _post_joints(bridge, goals)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "ok": True,
+        "command": "joints",
+        "message": "goals for 2 joint(s) accepted",
+    }
+    msg = hardware.joint_goals[-1]
     assert dict(zip(msg.name, msg.position, strict=True)) == goals
 
 
-def test_out_of_limits_joint_command_is_refused_and_not_published(
-    bridge: Bridge, joint_commands: Received
+def test_joint_command_the_hardware_node_refuses_answers_400_with_its_reason(
+    bridge: Bridge, hardware: FakeHardware
 ) -> None:
-    _wait_for_subscriber(
-        bridge,
-        joint_commands,
-        lambda: bridge.post("/api/commands/joints", {"goals": {"yaw_body": 0.1}}),
-    )
-    before = len(joint_commands.snapshot())
+    reason = "hardware node is inactive: commands are refused until it is active"
+    hardware.joint_refusal = reason
+    try:
+        response = _post_joints(bridge, {"yaw_body": 0.1})
+    finally:
+        hardware.joint_refusal = None
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "refused"
+    assert response.json()["message"] == f"the hardware node refused the joint command: {reason}"
+
+
+def test_joint_command_answers_504_when_the_hardware_node_stays_silent(
+    bridge: Bridge, hardware: FakeHardware
+) -> None:
+    _post_joints(bridge, {"yaw_body": 0.0})
+    hardware.silent = True
+    try:
+        response = bridge.post("/api/commands/joints", {"goals": {"yaw_body": 0.1}})
+    finally:
+        hardware.silent = False
+    assert response.status_code == 504, response.text
+    assert response.json()["error"] == "timeout"
+    assert "did not answer the joint command" in response.json()["message"]
+
+
+def test_joint_command_answers_503_without_a_hardware_node(
+    bridge: Bridge, hardware: FakeHardware
+) -> None:
+    _post_joints(bridge, {"yaw_body": 0.0})
+    hardware.take_joint_commands(False)
+    try:
+        response = wait_for(
+            lambda: (
+                (
+                    r := bridge.post("/api/commands/joints", {"goals": {"yaw_body": 0.0}})
+                ).status_code
+                == 503
+                and r
+            ),
+            30.0,
+            "the bridge to see the hardware node gone",
+        )
+    finally:
+        hardware.take_joint_commands(True)
+    assert response.json()["error"] == "service_unavailable"
+    assert "no hardware node subscribes to joint commands" in response.json()["message"]
+
+
+def test_out_of_limits_joint_command_is_refused_and_not_published(
+    bridge: Bridge, hardware: FakeHardware
+) -> None:
+    _post_joints(bridge, {"yaw_body": 0.1})
+    before = len(hardware.joint_goals)
     response = bridge.post("/api/commands/joints", {"goals": {"stewart_1": 2.5}})
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "out_of_limits"
     assert "stewart_1" in body["message"]
     time.sleep(1.0)
-    assert len(joint_commands.snapshot()) == before
+    assert len(hardware.joint_goals) == before
 
 
 def test_unknown_joint_is_refused(bridge: Bridge) -> None:

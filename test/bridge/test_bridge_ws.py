@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 import pytest
-from bridge_support import Bridge
+from bridge_support import Bridge, FakeHardware
 from support import stalled_websocket, wait_for, ws_frames_dropped
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -116,7 +116,19 @@ def test_command_without_token_is_unauthorized(bridge: Bridge) -> None:
             assert result["error"] == "unauthorized"
 
 
+def _hardware_node_found(bridge: Bridge) -> None:
+    """Wait until the bridge sees the stand-in hardware node's joint command subscription."""
+    wait_for(
+        lambda: (
+            bridge.post("/api/commands/joints", {"goals": {"yaw_body": 0.0}}).status_code != 503
+        ),
+        30.0,
+        "the bridge to find the hardware node",
+    )
+
+
 def test_command_with_token_is_validated_like_http(bridge: Bridge) -> None:
+    _hardware_node_found(bridge)
     with connect(bridge.ws_url) as ws:
         ws.send(
             json.dumps(
@@ -147,11 +159,42 @@ def test_command_with_token_is_validated_like_http(bridge: Bridge) -> None:
         "id": "ok",
         "ok": True,
         "error": None,
-        "message": "sent goals for 1 joint(s)",
+        "message": "goals for 1 joint(s) accepted",
     }
     assert refused["id"] == "far"
     assert refused["ok"] is False
     assert refused["error"] == "out_of_limits"
+
+
+def test_joint_command_the_hardware_node_refuses_gets_its_reason(
+    bridge: Bridge, hardware: FakeHardware
+) -> None:
+    _hardware_node_found(bridge)
+    reason = "control loop is not running (loop thread panicked): commands are refused"
+    hardware.joint_refusal = reason
+    try:
+        with connect(bridge.ws_url) as ws:
+            ws.send(
+                json.dumps(
+                    {
+                        "type": "command",
+                        "id": "held",
+                        "token": bridge.token,
+                        "command": "joints",
+                        "args": {"goals": {"left_antenna": 0.2}},
+                    }
+                )
+            )
+            refused = receive(ws, "command_result")
+    finally:
+        hardware.joint_refusal = None
+    assert refused == {
+        "type": "command_result",
+        "id": "held",
+        "ok": False,
+        "error": "refused",
+        "message": f"the hardware node refused the joint command: {reason}",
+    }
 
 
 def test_events_channel_pushes_command_events(bridge: Bridge) -> None:

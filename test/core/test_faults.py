@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 
@@ -166,3 +167,54 @@ def test_fault_injection_names_an_existing_motor(sim: core.SimBus) -> None:
         sim.set_unresponsive(42, True)
     with pytest.raises(core.LimitError):
         sim.motor(9)
+
+
+def test_enabling_torque_leaves_a_motor_with_an_unreadable_position_off(
+    sim: core.SimBus,
+) -> None:
+    control = core.ControlLoop(backend="sim", sim=sim, rate_hz=200.0, timeout_s=0.01)
+    control.start()
+    try:
+        # A goal written while torque is off sits in the register without moving the motor.
+        control.set_goals({"stewart_1": 0.5})
+        assert wait_for(lambda: abs(sim.motor(11)["goal"] - 0.5) < 0.002)
+        before = {motor_id: sim.motor(motor_id) for motor_id in core.MOTOR_IDS}
+        assert not any(m["torque_enabled"] for m in before.values())
+        sim.set_crc_corruption(11, True)
+
+        with pytest.raises(core.BusError, match=r"stewart_1 \(id 11\): present position"):
+            control.set_torque(True)
+
+        # 0.3 s is 6 time constants of the simulated motors: a motion toward 0.5 would show.
+        time.sleep(0.3)
+        stewart_1 = sim.motor(11)
+        assert not stewart_1["torque_enabled"]
+        assert stewart_1["position"] == before[11]["position"]
+        one_tick = 2 * math.pi / 4096
+        for motor_id, old in before.items():
+            if motor_id == 11:
+                continue
+            now = sim.motor(motor_id)
+            assert now["torque_enabled"], motor_id
+            # The goal register holds the read position to the tick: nothing moves.
+            assert abs(float(now["goal"]) - float(old["position"])) <= one_tick
+            assert abs(float(now["position"]) - float(old["position"])) < one_tick
+    finally:
+        control.close()
+
+
+def test_a_panicking_loop_reports_why_and_runs_again_after_start(
+    loop: core.ControlLoop, sim: core.SimBus
+) -> None:
+    latest(loop)
+    assert loop.exit_reason is None
+    sim.inject_panic()
+    assert wait_for(lambda: not loop.running)
+    reason = loop.exit_reason
+    assert reason is not None and "panicked" in reason and "injected panic" in reason
+    frozen = latest(loop)
+    assert loop.wait_snapshot(frozen.seq, 0.2) is None
+
+    loop.start()
+    assert loop.running and loop.exit_reason is None
+    assert loop.wait_snapshot(frozen.seq, WAIT_S) is not None

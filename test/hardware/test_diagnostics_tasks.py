@@ -66,6 +66,7 @@ def state(**changes: Any) -> diagnostics.DiagnosticsState:
         "configured_rate_hz": 200.0,
         "snapshot": snapshot(),
         "stats": loop_stats(),
+        "loop_running": True,
         "now": NOW,
     }
     values.update(changes)
@@ -153,7 +154,29 @@ def test_core_status_names_its_version_and_loop() -> None:
         "backend": "sim",
         "loop_running": "true",
         "lifecycle_state": "active",
+        "loop_restarts": "0",
+        "loop_exit_reason": "none",
     }
+
+
+def test_core_status_is_an_error_while_active_with_the_loop_dead() -> None:
+    reason = "loop thread panicked: index out of bounds"
+    stat = run(
+        diagnostics.core_task,
+        state(loop_running=False, loop_exit_reason=reason, loop_restarts=2),
+    )
+    assert stat.level == diagnostics.ERROR
+    assert stat.message == f"control loop not running: {reason}"
+    kv = status_values(stat)
+    assert kv["loop_running"] == "false"
+    assert kv["loop_exit_reason"] == reason
+    assert kv["loop_restarts"] == "2"
+
+
+def test_core_status_is_ok_with_the_loop_stopped_while_inactive() -> None:
+    stat = run(diagnostics.core_task, state(lifecycle_state="inactive", loop_running=False))
+    assert stat.level == diagnostics.OK
+    assert status_values(stat)["loop_running"] == "false"
 
 
 def test_refused_commands_warn_with_the_last_reason() -> None:

@@ -16,6 +16,8 @@ from typing import Any
 import psutil
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
+from lifecycle_msgs.msg import Transition
+from lifecycle_msgs.srv import ChangeState
 from sensor_msgs.msg import JointState
 from std_srvs.srv import Trigger
 from support import (
@@ -183,3 +185,46 @@ def test_silent_motor_is_left_out_of_joint_states_until_it_answers(
         20.0,
         "right_antenna to come back once it answers",
     )
+
+
+def test_failed_activation_stops_the_loop_and_leaves_the_unreadable_motor_off(
+    pty: Any, ros: RosClient, tmp_path: Path, domain: int
+) -> None:
+    process = start_process(
+        "hardware_node",
+        [
+            str(BIN / "hardware_node"),
+            "--ros-args",
+            *("-p", "autostart:=false", "-p", "backend:=serial"),
+            *("-p", f"serial_port:={pty.path}", "-p", "bus_watchdog_ms:=100"),
+        ],
+        tmp_path,
+        {"ROS_DOMAIN_ID": str(domain)},
+    )
+    try:
+        assert change_state(ros, Transition.TRANSITION_CONFIGURE)
+        pty.sim.set_crc_corruption(11, True)
+        assert not change_state(ros, Transition.TRANSITION_ACTIVATE)
+        wait_for(lambda: "activate failed" in process.log(), 10.0, "the log line")
+        log = process.log()
+        assert "activate failed: torque left off on stewart_1 (id 11)" in log, log
+        assert "control loop and publishing stopped" in log
+        assert not pty.sim.motor(11)["torque_enabled"]
+        # Nothing polls the bus any more: the 100 ms bus watchdog of a motor with torque on
+        # trips (reads -1), which a running loop, at 200 Hz, would never let happen.
+        assert pty.sim.motor(10)["torque_enabled"]
+        wait_for(lambda: pty.sim.motor(10)["watchdog"] == 0xFF, 10.0, "the watchdog to trip")
+
+        pty.sim.set_crc_corruption(11, False)
+        joint_states = TopicRecorder(ros, JointState, "/joint_states", depth=200)
+        assert change_state(ros, Transition.TRANSITION_ACTIVATE)
+        joint_states.wait(30.0, f"/joint_states once active\n{process.log()}")
+        assert pty.sim.motor(11)["torque_enabled"]
+    finally:
+        process.stop()
+
+
+def change_state(ros: RosClient, transition_id: int) -> bool:
+    request = ChangeState.Request()
+    request.transition.id = transition_id
+    return bool(call_service(ros, ChangeState, "/hardware_node/change_state", request).success)

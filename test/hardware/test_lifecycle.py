@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState, GetState
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
+from std_srvs.srv import SetBool
 from support import (
     BIN,
     Process,
@@ -22,6 +24,8 @@ from support import (
     status_values,
     wait_for,
 )
+
+from reachy_mini_ros import command_results
 
 
 def start_node(tmp_path: Path, domain: int, *params: str) -> Process:
@@ -111,3 +115,47 @@ def test_invalid_parameter_fails_configure_naming_it(
         assert "invalid parameter: control_rate_hz must be within [1, 1000]" in process.log()
     finally:
         process.stop()
+
+
+def test_commands_and_torque_are_refused_until_the_node_is_active(
+    node: Process, ros: RosClient
+) -> None:
+    results = TopicRecorder(ros, DiagnosticStatus, command_results.TOPIC)
+    reply = call_service(ros, SetBool, "/reachy_mini/enable_torque", SetBool.Request(data=True))
+    assert not reply.success
+    assert reply.message == (
+        "hardware node is unconfigured: commands are refused until it is active"
+    )
+
+    assert transition(ros, Transition.TRANSITION_CONFIGURE)
+    reply = call_service(ros, SetBool, "/reachy_mini/enable_torque", SetBool.Request(data=True))
+    assert not reply.success
+    assert reply.message == "hardware node is inactive: commands are refused until it is active"
+
+    pub = ros.node.create_publisher(
+        JointState,
+        "/reachy_mini/joint_commands",
+        QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE),
+    )
+    wait_for(lambda: pub.get_subscription_count() > 0, 10.0, "the command subscriber")
+    wait_for(lambda: ros.node.count_publishers(command_results.TOPIC) > 0, 10.0, "the results")
+    time.sleep(1.0)  # the results' reader and writer match both ways
+    msg = JointState(name=["yaw_body"], position=[0.1])
+    msg.header.stamp.sec, msg.header.stamp.nanosec = 42, 7
+    pub.publish(msg)
+    result = wait_for(results.latest, 10.0, "the command's outcome")
+    assert (result.name, result.level) == ("joints", DiagnosticStatus.ERROR)
+    assert result.message == "hardware node is inactive: commands are refused until it is active"
+    assert status_values(result) == {command_results.STAMP_KEY: "42.000000007"}
+
+    assert transition(ros, Transition.TRANSITION_ACTIVATE)
+    reply = call_service(ros, SetBool, "/reachy_mini/enable_torque", SetBool.Request(data=True))
+    assert reply.success, reply.message
+    msg.header.stamp.sec = 43
+    pub.publish(msg)
+    accepted = wait_for(
+        lambda: next((m for m in results.since(0) if m.values[0].value.startswith("43.")), None),
+        10.0,
+        "the outcome once active",
+    )
+    assert accepted.level == DiagnosticStatus.OK and accepted.message == command_results.ACCEPTED

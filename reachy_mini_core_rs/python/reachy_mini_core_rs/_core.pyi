@@ -153,6 +153,8 @@ class SimBus:
         """Unplug the bus (every transfer fails as a lost port) or plug it back."""
     def set_reply_delay(self, seconds: float) -> None:
         """Delay every reply by this much on top of its wire time."""
+    def inject_panic(self) -> None:
+        """Make the handling of the next packet panic, in whichever thread sends it."""
     def motor(self, motor_id: int) -> dict[str, float | int | bool]:
         """Return the internal state of one motor (position, goal, torque, temperature...)."""
 
@@ -297,7 +299,17 @@ class ControlLoop:
     def close(self) -> None:
         """Stop the loop and release the port."""
     @property
-    def running(self) -> bool: ...
+    def running(self) -> bool:
+        """Whether the loop thread runs."""
+    @property
+    def sim(self) -> SimBus | None:
+        """The simulated bus the loop drives (to inject faults into), or None on a serial port."""
+    @property
+    def exit_reason(self) -> str | None:
+        """Why the loop thread ended on its own: its error, or the message of its panic.
+
+        None while it runs, after a requested stop, and before the first start.
+        """
     def snapshot(self) -> Snapshot | None:
         """Return the latest snapshot, or None before the first read."""
     def wait_snapshot(self, after_seq: int, timeout_s: float) -> Snapshot | None:
@@ -312,7 +324,13 @@ class ControlLoop:
         finite, or any value is outside its limits.
         """
     def set_torque(self, enabled: bool) -> None:
-        """Enable or disable torque on every motor (goal set to present position first)."""
+        """Enable or disable torque on every motor; enabling never moves one.
+
+        Enabling reads each motor's present position, writes it to the goal register, drops
+        the queued goals, and only then enables torque. A motor whose position cannot be read
+        (or whose goal write is not acknowledged) is left as it was, and BusError names it:
+        "torque left off on stewart_1 (id 11): present position unreadable: ...".
+        """
     def reboot(self, ids: Sequence[int] | None = None) -> None:
         """Reboot motors (all when ids is None) to clear hardware errors."""
     def stats(self) -> LoopStats: ...

@@ -233,6 +233,8 @@ struct SimState {
     last_step: Instant,
     unplugged: bool,
     reply_delay: Duration,
+    /// Fault injection: the next packet handled panics (as a bug in a driver would).
+    panic_next: bool,
 }
 
 impl SimState {
@@ -258,6 +260,9 @@ impl SimState {
 
     /// Answer one instruction packet: the replies, in the order they go on the wire.
     fn handle(&mut self, packet: &Packet) -> Vec<Vec<u8>> {
+        if std::mem::take(&mut self.panic_next) {
+            panic!("simulated fault: injected panic while handling a packet");
+        }
         let now = Instant::now();
         self.step(now);
         // Any instruction packet on the bus resets every motor's watchdog timer.
@@ -413,8 +418,13 @@ impl SimBus {
                 motor
             })
             .collect();
-        let state =
-            SimState { motors, last_step: now, unplugged: false, reply_delay: Duration::ZERO };
+        let state = SimState {
+            motors,
+            last_step: now,
+            unplugged: false,
+            reply_delay: Duration::ZERO,
+            panic_next: false,
+        };
         SimBus { state: Arc::new(Mutex::new(state)), baudrate: baudrate.max(1) }
     }
 
@@ -468,6 +478,11 @@ impl SimBus {
 
     pub fn reply_delay(&self) -> Duration {
         self.lock().reply_delay
+    }
+
+    /// Make the handling of the next packet panic, in whichever thread sends it.
+    pub fn inject_panic(&self) {
+        self.lock().panic_next = true;
     }
 
     /// Copy of one motor's state, brought up to now.

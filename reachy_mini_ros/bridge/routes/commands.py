@@ -15,9 +15,13 @@ from reachy_mini_ros.bridge.schemas import (
 )
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorResponse, "description": "Refused: out of limits or unknown joint."},
+    400: {
+        "model": ErrorResponse,
+        "description": "Refused: out of limits, unknown joint, or by the hardware node.",
+    },
     401: {"model": ErrorResponse, "description": "Missing or wrong token."},
     503: {"model": ErrorResponse, "description": "The hardware node cannot be reached."},
+    504: {"model": ErrorResponse, "description": "The hardware node did not answer in time."},
 }
 
 router = APIRouter(prefix="/api/commands", tags=["commands"], dependencies=[Authorized])
@@ -38,7 +42,7 @@ async def head_pose(bridge: BridgeDep, command: HeadPoseCommand) -> CommandResul
 @router.post(
     "/torque",
     response_model=CommandResult,
-    responses={**ERRORS, 409: {"model": ErrorResponse}, 504: {"model": ErrorResponse}},
+    responses={**ERRORS, 409: {"model": ErrorResponse}},
 )
 async def torque(bridge: BridgeDep, command: TorqueCommand) -> CommandResult:
     """Turn the motors' torque on or off."""
