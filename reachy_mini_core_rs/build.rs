@@ -123,7 +123,7 @@ fn generate(table: &Value) -> String {
         })
         .collect();
     line(format!(
-        "/// (lower, upper) joint limits in rad, from the raw limits (and the body's envelope).\npub const JOINT_LIMITS: [(f64, f64); {n}] = {};",
+        "/// (lower, upper) joint limits in rad, from the raw limits (and the body's envelope).\n/// Raw 0 is exactly −π, not an approximation of it.\n#[allow(clippy::approx_constant)]\npub const JOINT_LIMITS: [(f64, f64); {n}] = {};",
         list(&limits)
     ));
     line(format!(
