@@ -405,7 +405,7 @@ impl HeadPose {
     fn new(x: f64, y: f64, z: f64, roll: f64, pitch: f64, yaw: f64) -> Self {
         HeadPose { x, y, z, roll, pitch, yaw }
     }
-    /// Build the pose of a 4×4 homogeneous transform; KinematicsError unless finite and rigid.
+    /// Build the pose of a 4×4 transform; KinematicsError unless finite and rigid.
     #[staticmethod]
     fn from_matrix(py: Python<'_>, m: Vec<Vec<f64>>) -> PyResult<Self> {
         let shape_error = || to_py(py, Error::Kinematics("head pose must be a 4×4 matrix".into()));

@@ -115,7 +115,7 @@ class HeadPose:
     yaw: float
     @staticmethod
     def from_matrix(m: Sequence[Sequence[float]]) -> HeadPose:
-        """Build the pose of a 4×4 homogeneous transform; KinematicsError unless finite and rigid."""
+        """Build the pose of a 4×4 transform; KinematicsError unless finite and rigid."""
     def matrix(self) -> list[list[float]]:
         """Return the 4×4 homogeneous transform of the pose, rows first."""
     def as_tuple(self) -> tuple[float, float, float, float, float, float]: ...
