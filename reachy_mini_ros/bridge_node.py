@@ -41,6 +41,7 @@ from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.state import HARDWARE_ID, DiagnosticStatus
 from reachy_mini_ros.db.url import default_data_dir
 from reachy_mini_ros.interface import node_help
+from reachy_mini_ros.joints import HEAD_POSE_FRAME
 from reachy_mini_ros.logs import configure_logging, get_logger
 from reachy_mini_ros.rotations import rpy_to_quaternion
 
@@ -207,7 +208,7 @@ class BridgeNode(Node):
     async def send_head_pose(
         self, x: float, y: float, z: float, roll: float, pitch: float, yaw: float
     ) -> tuple[bool, str]:
-        """Publish a head pose goal (frame body); return how the hardware node took it.
+        """Publish a head pose goal (base frame); return how the hardware node took it.
 
         Raises ServiceUnavailableError when no hardware node subscribes, TimeoutError when its
         outcome does not come within RESULT_WAIT_S.
@@ -215,7 +216,7 @@ class BridgeNode(Node):
         if self._pose_pub.get_subscription_count() == 0:
             raise ServiceUnavailableError("no hardware node subscribes to head pose commands")
         msg = PoseStamped()
-        msg.header.frame_id = "body"
+        msg.header.frame_id = HEAD_POSE_FRAME
         msg.pose.position.x, msg.pose.position.y, msg.pose.position.z = x, y, z
         q = msg.pose.orientation
         q.x, q.y, q.z, q.w = rpy_to_quaternion(roll, pitch, yaw)

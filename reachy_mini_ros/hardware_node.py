@@ -31,6 +31,7 @@ from std_srvs.srv import SetBool, Trigger
 from reachy_mini_ros import command_results, diagnostics
 from reachy_mini_ros.interface import node_help
 from reachy_mini_ros.joints import (
+    HEAD_POSE_FRAME,
     HEAD_POSE_JOINT_NAMES,
     JOINTS_BY_NAME,
     MOTOR_JOINTS,
@@ -76,6 +77,7 @@ class HardwareConfig:
     bus_watchdog_ms: int
     limits: dict[str, tuple[float, float]]
     motor_ids: dict[str, int]
+    automatic_body_yaw: bool = False
 
 
 class ParameterError(ValueError):
@@ -145,6 +147,7 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
         bus_watchdog_ms=watchdog,
         limits=limits,
         motor_ids=motor_ids,
+        automatic_body_yaw=bool(params.get("automatic_body_yaw", False)),
     )
 
 
@@ -228,6 +231,12 @@ class HardwareNode(LifecycleNode):
         declare("motor_ids", [j.motor_id for j in MOTOR_JOINTS], "Dynamixel id of each joint.")
         declare("joint_lower_limits", [j.lower for j in MOTOR_JOINTS], "Lower limits, rad.")
         declare("joint_upper_limits", [j.upper for j in MOTOR_JOINTS], "Upper limits, rad.")
+        declare(
+            "automatic_body_yaw",
+            False,
+            "Turn the body with a head pose command to keep the head within 65° of it (the "
+            "vendor's automatic body yaw).",
+        )
 
     def _read_parameters(self) -> dict[str, Any]:
         names = [
@@ -243,6 +252,7 @@ class HardwareNode(LifecycleNode):
             "motor_ids",
             "joint_lower_limits",
             "joint_upper_limits",
+            "automatic_body_yaw",
         ]
         return {name: self.get_parameter(name).value for name in names}
 
@@ -525,7 +535,7 @@ class HardwareNode(LifecycleNode):
         if pose is not None:
             head = PoseStamped()
             head.header.stamp = msg.header.stamp
-            head.header.frame_id = "body"
+            head.header.frame_id = HEAD_POSE_FRAME
             position = head.pose.position
             position.x, position.y, position.z = pose.x, pose.y, pose.z
             o = head.pose.orientation
@@ -533,15 +543,16 @@ class HardwareNode(LifecycleNode):
             self._head_pose_pub.publish(head)
 
     def _head_pose(self, snap: Any, fresh: list[bool]) -> Any:
-        """Return the head pose by forward kinematics, or None without six fresh angles."""
-        indices = [snap.names.index(n) for n in STEWART_JOINT_NAMES]
+        """Return the base-frame head pose by forward kinematics, or None without fresh angles."""
+        indices = [snap.names.index(n) for n in (*STEWART_JOINT_NAMES, "yaw_body")]
         if not all(fresh[i] for i in indices):
             return None
-        angles = [snap.position[i] for i in indices]
+        angles = [snap.position[i] for i in indices[:6]]
+        body_yaw = float(snap.position[indices[6]])
         try:
             # Start from the previous pose: near the workspace edge two poses share the same
             # angles, and tracking keeps the one the head is actually in.
-            pose = self._core.forward_kinematics(angles, start=self._last_pose)
+            pose = self._core.forward_kinematics(angles, body_yaw=body_yaw, start=self._last_pose)
         except self._core.KinematicsError:
             self._last_pose = None
             return None
@@ -636,11 +647,17 @@ class HardwareNode(LifecycleNode):
         snap = self._loop.snapshot()
         body_yaw = float(snap.position[snap.names.index("yaw_body")]) if snap else 0.0
         try:
+            # The pose is in the base frame (msg.header.frame_id is HEAD_POSE_FRAME); the IK
+            # takes the body's yaw out of it.
+            pose = self._core.HeadPose(p.x, p.y, p.z, roll, pitch, yaw)
+            goals: dict[str, float] = {}
+            if self._config is not None and self._config.automatic_body_yaw:
+                body_yaw = self._core.automatic_body_yaw(pose, body_yaw)
+                goals["yaw_body"] = body_yaw
             check_head_pose(p.x, p.y, p.z, roll, pitch, yaw, body_yaw)
-            angles = self._core.inverse_kinematics(
-                self._core.HeadPose(p.x, p.y, p.z, roll, pitch, yaw)
-            )
-            self._loop.set_goals(dict(zip(STEWART_JOINT_NAMES, angles, strict=True)))
+            angles = self._core.inverse_kinematics(pose, body_yaw=body_yaw)
+            goals.update(zip(STEWART_JOINT_NAMES, angles, strict=True))
+            self._loop.set_goals(goals)
         except (CommandError, self._core.KinematicsError, self._core.LimitError) as exc:
             return str(exc)
         return None

@@ -34,6 +34,9 @@ STEWART_JOINT_NAMES: tuple[str, ...] = tuple(f"stewart_{i}" for i in range(1, 7)
 # The head pose as six virtual joints of the URDF (metres and radians, in the base frame with
 # the identity at the neutral head, as the vendor's software gives it), published on
 # /joint_states from forward kinematics.
+# Frame of every head pose (commands, /reachy_mini/head_pose): the URDF's base link, which does
+# not turn with yaw_body.
+HEAD_POSE_FRAME = "base_link"
 HEAD_POSE_JOINT_NAMES: tuple[str, ...] = (
     "head_x",
     "head_y",
@@ -77,8 +80,9 @@ def check_head_pose(
 ) -> None:
     """Raise CommandError unless the head pose is finite and inside the documented limits.
 
-    The pose is relative to the body (after ``yaw_body``), so ``yaw`` is the head's yaw
-    relative to the body and ``body_yaw + yaw`` its yaw in the world.
+    The pose is the head's in the robot's base frame, as the vendor's (identity = neutral): it
+    does not turn with the body, so ``yaw`` is the head's yaw in the base frame and
+    ``yaw - body_yaw`` its yaw relative to the body, which the mechanism keeps within ±65°.
     """
     values = {"x": x, "y": y, "z": z, "roll": roll, "pitch": pitch, "yaw": yaw}
     for key, value in values.items():
@@ -95,12 +99,13 @@ def check_head_pose(
                 f"head {key} {math.degrees(values[key]):.1f}° is outside "
                 f"±{math.degrees(limit):.0f}°"
             )
-    if abs(yaw) > HEAD_YAW_TO_BODY_LIMIT:
+    if abs(yaw) > HEAD_YAW_LIMIT:
         raise CommandError(
-            f"head yaw {math.degrees(yaw):.1f}° relative to the body is outside "
-            f"±{math.degrees(HEAD_YAW_TO_BODY_LIMIT):.0f}°"
+            f"head yaw {math.degrees(yaw):.1f}° is outside ±{math.degrees(HEAD_YAW_LIMIT):.0f}°"
         )
-    if abs(yaw + body_yaw) > HEAD_YAW_LIMIT:
+    relative = math.remainder(yaw - body_yaw, 2 * math.pi)
+    if abs(relative) > HEAD_YAW_TO_BODY_LIMIT:
         raise CommandError(
-            f"head yaw {math.degrees(yaw + body_yaw):.1f}° in the world is outside ±180°"
+            f"head yaw {math.degrees(relative):.1f}° relative to the body is outside "
+            f"±{math.degrees(HEAD_YAW_TO_BODY_LIMIT):.0f}°"
         )

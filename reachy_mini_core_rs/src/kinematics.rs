@@ -1,174 +1,46 @@
-//! Stewart platform kinematics of the head: analytical inverse, numerical forward.
+//! Stewart platform kinematics of the head in the vendor's conventions (reachy_mini 1.13.0).
 //!
-//! Model: six rotary motors each turn an arm of length `ARM` about the z axis of the motor
-//! frame (arm tip at ARM·(cos θ, sin θ, 0)); a rod of length `ROD` joins the arm tip to an
-//! attachment point of the head platform. For a head pose, each attachment point is known, so
-//! each motor angle follows in closed form (two solutions; the assembly mode picks one).
-//! Forward kinematics solves the six rod-length equations for the pose with damped Newton
-//! steps, then checks the answer against the inverse.
+//! Head pose: the 4×4 homogeneous transform of the head in the robot's base (world) frame,
+//! metres; the identity is the neutral head. It does not turn with the body: the body yaw is
+//! taken out as Rz(−body_yaw)·T before solving, so a head yaw of 0.5 rad over a body yaw of
+//! 0.5 rad needs the same Stewart angles as the neutral head over a body at 0.
 //!
-//! Geometry: the public kinematics data of Reachy Mini published by Pollen Robotics with the
-//! robot's description (`reachy_mini` repository, `src/reachy_mini/assets/kinematics_data.json`,
-//! derived from the robot's URDF): motor arm 38 mm, rod 90 mm, head 177 mm above the base
-//! origin at neutral, and per motor the world-to-motor transform, the attachment point in the
-//! head frame and the assembly mode. The numbers below are transcribed from it.
+//! Model (robot table, `kinematics`): six rotary motors each turn an arm of length
+//! `MOTOR_ARM_LENGTH` about the z axis of their motor frame (arm tip at rs·(cos θ, sin θ, 0));
+//! a rod of length `ROD_LENGTH` joins the arm tip to the attachment point `BRANCH_POSITION` of
+//! the head platform. The platform frame sits `HEAD_Z_OFFSET` above the base origin at
+//! neutral. Joint angles are the motors' own (`2π·raw/4096 − π` with the homing offsets), the
+//! numbers the inverse gives directly: there is no other zero.
 //!
-//! Motor zero: that data is taken with every joint of the description at zero and the head at
-//! its neutral pose, so a motor angle is measured from where the arm sits at the neutral pose
-//! (`geometric angle - NEUTRAL`). With this zero the documented envelope (roll and pitch ±40°,
-//! yaw ±65°, translations as far as the rods reach) falls inside the joint limits of the motor
-//! table, whose asymmetric ranges it explains; measured from the motor frame's x axis instead,
-//! a 40° roll would already need 1.42 rad on stewart_2.
-//!
-//! Pose: x, y, z (m) and roll, pitch, yaw (rad) of the head relative to its neutral pose, in
-//! the body frame; rotation R = Rz(yaw)·Ry(pitch)·Rx(roll), as ROS's RPY.
+//! Inverse: per branch, the closed-form half-angle solution θ = wrap(2·atan2(y, x)), NaN when
+//! the rod cannot reach the attachment point (the square root's argument is negative).
+//! Forward: the six rod-length equations solved for the pose by damped Gauss-Newton steps.
 
 use crate::error::{Error, Result};
+use crate::joints::envelope::{
+    MAX_BODY_YAW_DEG, MAX_HEAD_YAW_DEG, MAX_PITCH_DEG, MAX_RELATIVE_YAW_DEG, MAX_ROLL_DEG,
+    MAX_TRANSLATION_M,
+};
+use crate::joints::geometry::{
+    BRANCH_POSITION, HEAD_Z_OFFSET, MOTOR_ARM_LENGTH, ROD_LENGTH, SOLUTION, T_MOTOR_WORLD,
+};
 use crate::joints::JOINT_LIMITS;
+use std::f64::consts::PI;
 
-/// Motor arm length (m).
-pub const ARM: f64 = 0.038;
-/// Rod length (m).
-pub const ROD: f64 = 0.0900003;
-/// Height of the head frame above the base origin at the neutral pose (m).
-pub const HEAD_Z_OFFSET: f64 = 0.177;
+/// A 4×4 homogeneous transform, rows first.
+pub type Mat4 = [[f64; 4]; 4];
 
-/// Documented limits of the head pose, relative to neutral in the body frame.
-pub const ROLL_PITCH_LIMIT: f64 = 40.0 * std::f64::consts::PI / 180.0;
-pub const YAW_LIMIT: f64 = 65.0 * std::f64::consts::PI / 180.0;
-pub const TRANSLATION_LIMIT: f64 = 0.03;
-/// Rounding allowance on the limits, so that a pose computed by FK of an in-limit pose passes.
+/// The identity transform: the neutral head.
+pub const IDENTITY: Mat4 =
+    [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]];
+
+/// Rounding allowance on the envelope, so that a pose computed by FK of an in-limit pose passes.
 const LIMIT_EPS: f64 = 1e-9;
+/// How far a matrix may be from a rigid transform and still be taken as one. The vendor's
+/// sleep pose, written with 3 decimals, is 1e-3 from orthonormal.
+const RIGID_TOLERANCE: f64 = 5e-3;
 
-type Mat34 = [[f64; 4]; 3];
-
-struct Branch {
-    /// World (base) to motor frame: rows of a rigid transform.
-    motor_from_world: Mat34,
-    /// Attachment point in the head frame (m).
-    platform_point: [f64; 3],
-    /// +1 or -1: which of the two arm angles the mechanism is assembled in.
-    solution: f64,
-}
-
-const BRANCHES: [Branch; 6] = [
-    Branch {
-        motor_from_world: [
-            [
-                0.8660247915798892,
-                -0.5000010603626024,
-                2.2980696749787093e-06,
-                -0.010249870803819337,
-            ],
-            [
-                -8.169833472480465e-07,
-                3.181076937306543e-06,
-                0.999999999994606,
-                -0.07095015644698092,
-            ],
-            [-0.5000010603672165, -0.8660247915770963, 2.3463989512861495e-06, 0.03491131119632033],
-        ],
-        platform_point: [0.029923302914194896, 0.0249723116230494, -0.0012000917284306634],
-        solution: -1.0,
-    },
-    Branch {
-        motor_from_world: [
-            [-0.8660284647694133, 0.4999946981757419, -2.298079422430893e-06, -0.01024979830729949],
-            [
-                8.170067173757841e-07,
-                -3.1810904294669822e-06,
-                -0.9999999999946061,
-                0.07095015644692688,
-            ],
-            [-0.49999469818035597, -0.8660284647666201, 2.346415833955053e-06, 0.03491129648463168],
-        ],
-        platform_point: [0.018664936330971712, 0.03147236950257582, -0.0012001156044763872],
-        solution: 1.0,
-    },
-    Branch {
-        motor_from_world: [
-            [
-                -3.6732051028920366e-06,
-                0.9999999999932537,
-                -5.550981191998246e-17,
-                -0.010249999999999974,
-            ],
-            [
-                -6.32679489691732e-06,
-                -2.323955979305758e-11,
-                0.9999999999799852,
-                -0.0709501564463867,
-            ],
-            [
-                0.9999999999732392,
-                3.6732051032496763e-06,
-                6.326794896960002e-06,
-                0.034911149429116516,
-            ],
-        ],
-        platform_point: [-0.02458835044705289, 0.0065000597966325315, -0.0012000238760609128],
-        solution: -1.0,
-    },
-    Branch {
-        motor_from_world: [
-            [
-                6.3267948965194915e-06,
-                -0.9999999999799852,
-                7.045760515816813e-12,
-                -0.010249886979833239,
-            ],
-            [
-                6.326794896868612e-06,
-                3.2982573151899846e-11,
-                -0.9999999999799852,
-                0.07095015644648657,
-            ],
-            [
-                0.9999999999599714,
-                6.3267948968685995e-06,
-                6.3267948965194915e-06,
-                0.03491117662826198,
-            ],
-        ],
-        platform_point: [-0.024588312654416057, -0.006500000609238337, -0.0011999761241727191],
-        solution: 1.0,
-    },
-    Branch {
-        motor_from_world: [
-            [
-                -0.8660211183436267,
-                -0.5000074225224783,
-                -2.2980696739062076e-06,
-                -0.01025011120207279,
-            ],
-            [
-                -8.169599766242217e-07,
-                -3.181082938921205e-06,
-                0.9999999999946059,
-                -0.07095015644665029,
-            ],
-            [-0.5000074225270917, 0.8660211183408332, 2.346398951648971e-06, 0.03491122118425945],
-        ],
-        platform_point: [0.018664989140337103, -0.0314722975004655, -0.001199884395804346],
-        solution: -1.0,
-    },
-    Branch {
-        motor_from_world: [
-            [0.8660247915798897, 0.5000010603626028, 2.2980794226529372e-06, -0.010250183698700644],
-            [
-                8.169833477585368e-07,
-                3.1810964318917192e-06,
-                -0.9999999999946063,
-                0.07095015644670434,
-            ],
-            [-0.5000010603672164, 0.8660247915770962, 2.346415834339648e-06, 0.0349112358954155],
-        ],
-        platform_point: [0.02992331793092344, -0.02497229497412101, -0.0011999082716467047],
-        solution: 1.0,
-    },
-];
-
-/// Head pose relative to neutral: metres and radians.
+/// Head pose as translation (m) and roll, pitch, yaw (rad), R = Rz(yaw)·Ry(pitch)·Rx(roll).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Pose {
     pub x: f64,
@@ -188,124 +60,181 @@ impl Pose {
         Pose { x: v[0], y: v[1], z: v[2], roll: v[3], pitch: v[4], yaw: v[5] }
     }
 
-    /// Check that the pose is finite and inside the documented envelope.
-    pub fn check_limits(&self) -> Result<()> {
-        if self.as_array().iter().any(|v| !v.is_finite()) {
-            return Err(Error::Kinematics("head pose is not finite".into()));
-        }
-        for (name, value) in [("x", self.x), ("y", self.y), ("z", self.z)] {
-            if value.abs() > TRANSLATION_LIMIT + LIMIT_EPS {
-                return Err(Error::Kinematics(format!(
-                    "head {name}={value:.4} m is outside ±{TRANSLATION_LIMIT} m"
-                )));
-            }
-        }
-        for (name, value, limit) in [
-            ("roll", self.roll, ROLL_PITCH_LIMIT),
-            ("pitch", self.pitch, ROLL_PITCH_LIMIT),
-            ("yaw", self.yaw, YAW_LIMIT),
-        ] {
-            if value.abs() > limit + LIMIT_EPS {
-                return Err(Error::Kinematics(format!(
-                    "head {name} {:.1}° is outside ±{:.0}°",
-                    value.to_degrees(),
-                    limit.to_degrees()
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Head (platform) to world transform, rows of a rigid transform.
-    fn transform(&self) -> Mat34 {
+    /// The homogeneous transform of this pose.
+    pub fn matrix(&self) -> Mat4 {
         let (sr, cr) = self.roll.sin_cos();
         let (sp, cp) = self.pitch.sin_cos();
         let (sy, cy) = self.yaw.sin_cos();
         [
             [cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr, self.x],
             [sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr, self.y],
-            [-sp, cp * sr, cp * cr, self.z + HEAD_Z_OFFSET],
+            [-sp, cp * sr, cp * cr, self.z],
+            [0.0, 0.0, 0.0, 1.0],
         ]
     }
+
+    /// The pose of a homogeneous transform (xyz extrinsic angles, pitch in [−π/2, π/2]).
+    pub fn from_matrix(m: &Mat4) -> Self {
+        let pitch = (-m[2][0]).clamp(-1.0, 1.0).asin();
+        let (roll, yaw) = if m[2][0].abs() < 1.0 - 1e-12 {
+            (m[2][1].atan2(m[2][2]), m[1][0].atan2(m[0][0]))
+        } else {
+            // Gimbal lock (pitch ±90°): only roll ∓ yaw is defined; put it all in roll.
+            ((-m[1][2]).atan2(m[1][1]), 0.0)
+        };
+        Pose { x: m[0][3], y: m[1][3], z: m[2][3], roll, pitch, yaw }
+    }
 }
 
-fn apply(m: &Mat34, p: [f64; 3]) -> [f64; 3] {
-    let mut out = [0.0; 3];
-    for (r, row) in m.iter().enumerate() {
-        out[r] = row[0] * p[0] + row[1] * p[1] + row[2] * p[2] + row[3];
+/// Check that a matrix is a finite rigid transform (orthonormal rotation, det +1, last row
+/// 0 0 0 1), within `RIGID_TOLERANCE`.
+pub fn check_rigid(m: &Mat4) -> Result<()> {
+    if m.iter().flatten().any(|v| !v.is_finite()) {
+        return Err(Error::Kinematics("head pose is not finite".into()));
+    }
+    let last = [0.0, 0.0, 0.0, 1.0];
+    if m[3].iter().zip(last).any(|(a, b)| (a - b).abs() > RIGID_TOLERANCE) {
+        return Err(Error::Kinematics("head pose's last row is not 0 0 0 1".into()));
+    }
+    for i in 0..3 {
+        for j in 0..3 {
+            let dot: f64 = (0..3).map(|k| m[k][i] * m[k][j]).sum();
+            let want = if i == j { 1.0 } else { 0.0 };
+            if (dot - want).abs() > RIGID_TOLERANCE {
+                return Err(Error::Kinematics("head pose's rotation is not orthonormal".into()));
+            }
+        }
+    }
+    if det3(m) < 0.0 {
+        return Err(Error::Kinematics("head pose's rotation is a reflection".into()));
+    }
+    Ok(())
+}
+
+fn det3(m: &Mat4) -> f64 {
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+}
+
+fn mul(a: &Mat4, b: &Mat4) -> Mat4 {
+    std::array::from_fn(|i| std::array::from_fn(|j| (0..4).map(|k| a[i][k] * b[k][j]).sum()))
+}
+
+fn apply(m: &Mat4, p: [f64; 3]) -> [f64; 3] {
+    std::array::from_fn(|r| m[r][0] * p[0] + m[r][1] * p[1] + m[r][2] * p[2] + m[r][3])
+}
+
+/// Rotation by `angle` about the base's z axis.
+fn rot_z(angle: f64) -> Mat4 {
+    let (s, c) = angle.sin_cos();
+    [[c, -s, 0.0, 0.0], [s, c, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+}
+
+/// Inverse of a rigid transform: (Rᵀ, −Rᵀt).
+fn rigid_inverse(m: &Mat4) -> Mat4 {
+    let mut out = IDENTITY;
+    for i in 0..3 {
+        for j in 0..3 {
+            out[i][j] = m[j][i];
+        }
+        out[i][3] = -(0..3).map(|k| m[k][i] * m[k][3]).sum::<f64>();
     }
     out
 }
 
-/// Attachment point of each branch in its motor frame, for a pose.
-fn points_in_motor_frames(pose: &Pose) -> [[f64; 3]; 6] {
-    let head = pose.transform();
-    let mut out = [[0.0; 3]; 6];
-    for (k, branch) in BRANCHES.iter().enumerate() {
-        out[k] = apply(&branch.motor_from_world, apply(&head, branch.platform_point));
-    }
-    out
+/// Wrap an angle to [−π, π), as the vendor does: a − 2π·floor((a + π)/2π).
+fn wrap(a: f64) -> f64 {
+    a - 2.0 * PI * ((a + PI) / (2.0 * PI)).floor()
 }
 
-/// Arm angles about each motor axis (from the motor frame's x axis), without any check.
-fn solve_geometric(pose: &Pose) -> Result<[f64; 6]> {
-    let mut angles = [0.0; 6];
-    for (k, p) in points_in_motor_frames(pose).iter().enumerate() {
-        // |p - ARM·(cos θ, sin θ, 0)|² = ROD²  ⇔  px cos θ + py sin θ = K
-        let norm2 = p[0] * p[0] + p[1] * p[1] + p[2] * p[2];
-        let k_value = (norm2 + ARM * ARM - ROD * ROD) / (2.0 * ARM);
-        let rho = p[0].hypot(p[1]);
-        let cos_offset = k_value / rho;
-        if !cos_offset.is_finite() || cos_offset.abs() > 1.0 {
+/// The platform frame relative to the body: Rz(−body_yaw)·T with the head frame's height
+/// above the base origin added back.
+fn platform_in_body(head: &Mat4, body_yaw: f64) -> Mat4 {
+    let mut t = *head;
+    t[2][3] += HEAD_Z_OFFSET;
+    mul(&rot_z(-body_yaw), &t)
+}
+
+/// The raw analytical inverse: the six Stewart angles, NaN where a rod cannot reach.
+///
+/// No check of the pose, the envelope or the joint limits; the comparisons with the vendor
+/// use it as is.
+pub fn stewart_angles(head: &Mat4, body_yaw: f64) -> [f64; 6] {
+    let platform = platform_in_body(head, body_yaw);
+    let (rs, rp) = (MOTOR_ARM_LENGTH, ROD_LENGTH);
+    std::array::from_fn(|k| {
+        let [px, py, pz] = apply(&T_MOTOR_WORLD[k], apply(&platform, BRANCH_POSITION[k]));
+        // |p − rs·(cos θ, sin θ, 0)|² = rp² is a·cos θ + b·sin θ = c; with t = tan(θ/2) it is a
+        // quadratic whose discriminant is below, negative when the rod is too short.
+        let n2 = px * px + py * py + pz * pz;
+        let d = rp * rp - rs * rs;
+        let disc =
+            -n2 * n2 + 2.0 * (px * px + py * py) * (rp * rp + rs * rs) + 2.0 * pz * pz * d - d * d;
+        let x = n2 + 2.0 * px * rs - rp * rp + rs * rs;
+        let y = 2.0 * py * rs + SOLUTION[k] * disc.sqrt();
+        wrap(2.0 * y.atan2(x))
+    })
+}
+
+/// The body yaw the vendor's IK picks for a head pose when automatic body yaw is on.
+///
+/// It keeps the head's yaw relative to the body within `MAX_RELATIVE_YAW_DEG` (65°) by moving
+/// the body, and the body within `MAX_BODY_YAW_DEG` (160°). The head's yaw is read as
+/// atan2(R01, R00), with the vendor's signs, which is exactly −yaw for a level head.
+pub fn automatic_body_yaw(head: &Mat4, body_yaw: f64) -> f64 {
+    let max_relative = MAX_RELATIVE_YAW_DEG.to_radians();
+    let max_body = MAX_BODY_YAW_DEG.to_radians();
+    let current = head[0][1].atan2(head[0][0]);
+    let target = -body_yaw;
+    let target = current + (target - current).clamp(-max_relative, max_relative);
+    -target.clamp(-max_body, max_body)
+}
+
+/// Check a head pose against the envelope of the robot table.
+fn check_envelope(head: &Mat4, body_yaw: f64) -> Result<()> {
+    let pose = Pose::from_matrix(head);
+    for (name, value) in [("x", pose.x), ("y", pose.y), ("z", pose.z)] {
+        if value.abs() > MAX_TRANSLATION_M + LIMIT_EPS {
+            return Err(Error::Kinematics(format!(
+                "head {name}={value:.4} m is outside ±{MAX_TRANSLATION_M} m"
+            )));
+        }
+    }
+    let relative = wrap(pose.yaw - body_yaw);
+    for (name, value, limit) in [
+        ("roll", pose.roll, MAX_ROLL_DEG),
+        ("pitch", pose.pitch, MAX_PITCH_DEG),
+        ("yaw", pose.yaw, MAX_HEAD_YAW_DEG),
+        ("yaw relative to the body", relative, MAX_RELATIVE_YAW_DEG),
+    ] {
+        if value.abs() > limit.to_radians() + LIMIT_EPS {
+            return Err(Error::Kinematics(format!(
+                "head {name} {:.1}° is outside ±{limit:.0}°",
+                value.to_degrees()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The six Stewart angles for a head pose over a body yaw, or why the robot cannot take it:
+/// not a rigid transform, outside the envelope, out of reach of a rod, or past a joint limit.
+pub fn inverse(head: &Mat4, body_yaw: f64) -> Result<[f64; 6]> {
+    check_rigid(head)?;
+    if !body_yaw.is_finite() {
+        return Err(Error::Kinematics("body yaw is not finite".into()));
+    }
+    check_envelope(head, body_yaw)?;
+    let angles = stewart_angles(head, body_yaw);
+    for (k, angle) in angles.iter().enumerate() {
+        if angle.is_nan() {
             return Err(Error::Kinematics(format!(
                 "head pose is out of reach of motor stewart_{}",
                 k + 1
             )));
         }
-        let theta = p[1].atan2(p[0]) + BRANCHES[k].solution * cos_offset.acos();
-        angles[k] = wrap(theta);
     }
-    Ok(angles)
-}
-
-/// Geometric arm angles at the neutral pose: the motors' zero.
-fn neutral_geometric() -> [f64; 6] {
-    // The neutral pose is reachable by construction of the geometry; fall back to zeros
-    // rather than panic if the constants were ever edited into nonsense.
-    solve_geometric(&Pose::default()).unwrap_or([0.0; 6])
-}
-
-/// Motor angles of a pose, without checking the pose or motor limits.
-fn solve_angles(pose: &Pose) -> Result<[f64; 6]> {
-    let zero = neutral_geometric();
-    let mut angles = solve_geometric(pose)?;
-    for (angle, zero) in angles.iter_mut().zip(zero) {
-        *angle = wrap(*angle - zero);
-    }
-    Ok(angles)
-}
-
-/// Wrap an angle to (-π, π].
-fn wrap(a: f64) -> f64 {
-    let two_pi = 2.0 * std::f64::consts::PI;
-    let mut w = a % two_pi;
-    if w > std::f64::consts::PI {
-        w -= two_pi;
-    } else if w <= -std::f64::consts::PI {
-        w += two_pi;
-    }
-    w
-}
-
-/// Motor angles at the neutral head pose (zero, up to rounding).
-pub fn neutral_angles() -> [f64; 6] {
-    solve_angles(&Pose::default()).unwrap_or([0.0; 6])
-}
-
-/// The six Stewart motor angles (stewart_1..6) for a head pose.
-pub fn inverse(pose: &Pose) -> Result<[f64; 6]> {
-    pose.check_limits()?;
-    let angles = solve_angles(pose)?;
     for (k, angle) in angles.iter().enumerate() {
         let (lower, upper) = JOINT_LIMITS[k + 1];
         if *angle < lower || *angle > upper {
@@ -318,18 +247,64 @@ pub fn inverse(pose: &Pose) -> Result<[f64; 6]> {
     Ok(angles)
 }
 
-/// Rod-length residual of each branch (m²), zero when the pose fits the geometric angles.
-fn residuals(pose: &Pose, geometric: &[f64; 6]) -> [f64; 6] {
-    let mut out = [0.0; 6];
-    for (k, p) in points_in_motor_frames(pose).iter().enumerate() {
-        let (s, c) = geometric[k].sin_cos();
-        let d = [p[0] - ARM * c, p[1] - ARM * s, p[2]];
-        out[k] = d[0] * d[0] + d[1] * d[1] + d[2] * d[2] - ROD * ROD;
-    }
-    out
+/// Stewart angles of the neutral head (the identity) over a body at 0.
+pub fn neutral_angles() -> [f64; 6] {
+    stewart_angles(&IDENTITY, 0.0)
 }
 
-/// Solve a 6x6 linear system by Gaussian elimination with partial pivoting.
+/// Rod residuals |platform point − arm tip| − rod (m) and their Jacobian with respect to a
+/// twist (v, ω) of the platform expressed in its own frame, T' = T·exp(v, ω).
+fn residuals(platform: &Mat4, tips: &[[f64; 3]; 6]) -> ([f64; 6], [[f64; 6]; 6]) {
+    let mut r = [0.0; 6];
+    let mut jac = [[0.0; 6]; 6];
+    for k in 0..6 {
+        let b = BRANCH_POSITION[k];
+        let q = apply(platform, b);
+        let d = [q[0] - tips[k][0], q[1] - tips[k][1], q[2] - tips[k][2]];
+        let len = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        r[k] = len - ROD_LENGTH;
+        // Unit rod direction in the platform frame: u = Rᵀd/|d|; a twist moves the point b by
+        // v + ω×b, so dr = u·v + (b×u)·ω.
+        let u: [f64; 3] =
+            std::array::from_fn(|i| (0..3).map(|j| platform[j][i] * d[j]).sum::<f64>() / len);
+        let bxu = [b[1] * u[2] - b[2] * u[1], b[2] * u[0] - b[0] * u[2], b[0] * u[1] - b[1] * u[0]];
+        jac[k] = [u[0], u[1], u[2], bxu[0], bxu[1], bxu[2]];
+    }
+    (r, jac)
+}
+
+/// T·exp(v, ω): the platform moved by a twist in its own frame (Rodrigues for the rotation).
+fn step(platform: &Mat4, twist: &[f64; 6]) -> Mat4 {
+    let w = [twist[3], twist[4], twist[5]];
+    let angle = (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]).sqrt();
+    let mut delta = IDENTITY;
+    if angle > 1e-15 {
+        let a = [w[0] / angle, w[1] / angle, w[2] / angle];
+        let (s, c) = angle.sin_cos();
+        let t = 1.0 - c;
+        delta[0][..3].copy_from_slice(&[
+            t * a[0] * a[0] + c,
+            t * a[0] * a[1] - s * a[2],
+            t * a[0] * a[2] + s * a[1],
+        ]);
+        delta[1][..3].copy_from_slice(&[
+            t * a[0] * a[1] + s * a[2],
+            t * a[1] * a[1] + c,
+            t * a[1] * a[2] - s * a[0],
+        ]);
+        delta[2][..3].copy_from_slice(&[
+            t * a[0] * a[2] - s * a[1],
+            t * a[1] * a[2] + s * a[0],
+            t * a[2] * a[2] + c,
+        ]);
+    }
+    for i in 0..3 {
+        delta[i][3] = twist[i];
+    }
+    mul(platform, &delta)
+}
+
+/// Solve a 6×6 linear system by Gaussian elimination with partial pivoting.
 #[allow(clippy::needless_range_loop)] // index arithmetic reads closer to the textbook here
 fn solve6(mut a: [[f64; 6]; 6], mut b: [f64; 6]) -> Option<[f64; 6]> {
     for col in 0..6 {
@@ -358,222 +333,340 @@ fn solve6(mut a: [[f64; 6]; 6], mut b: [f64; 6]) -> Option<[f64; 6]> {
     x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
-/// Head pose of six motor angles, by damped Newton from `start` (neutral when None).
-///
-/// Near the edge of the workspace two poses can share the same six angles (the platform's
-/// other assembly modes come close there); Newton returns the one it reaches from `start`, so
-/// a caller that tracks motion passes its previous pose.
-pub fn forward(angles: &[f64; 6], start: Option<&Pose>) -> Result<Pose> {
-    if angles.iter().any(|a| !a.is_finite()) {
-        return Err(Error::Kinematics("motor angles are not finite".into()));
-    }
-    let zero = neutral_geometric();
-    let geometric: [f64; 6] = std::array::from_fn(|k| angles[k] + zero[k]);
-    let mut v = start.copied().unwrap_or_default().as_array();
-    let mut lambda = 1e-9;
-    let mut cost = sum_sq(&residuals(&Pose::from_array(v), &geometric));
-    for _ in 0..200 {
-        if cost < 1e-30 {
-            break;
+fn norm2(r: &[f64; 6]) -> f64 {
+    r.iter().map(|x| x * x).sum()
+}
+
+/// Residual below which the rods fit (m): 1e-10 m is far below the 0.09 mm of one motor tick
+/// at the 40 mm arm.
+const FK_TOLERANCE: f64 = 1e-10;
+/// Levenberg-Marquardt iterations; from neutral to the envelope's edge takes about 10.
+const FK_MAX_ITERATIONS: usize = 100;
+
+/// Levenberg-Marquardt on the rod residuals from `start` (platform in the body frame).
+#[allow(clippy::needless_range_loop)]
+fn solve_forward(tips: &[[f64; 3]; 6], start: &Mat4) -> Option<Mat4> {
+    let mut platform = *start;
+    let (mut r, mut jac) = residuals(&platform, tips);
+    let mut cost = norm2(&r);
+    let mut lambda = 1e-6;
+    for _ in 0..FK_MAX_ITERATIONS {
+        if r.iter().all(|v| v.abs() < FK_TOLERANCE) {
+            return Some(platform);
         }
-        let r = residuals(&Pose::from_array(v), &geometric);
-        // Jacobian by central differences; the residuals are smooth polynomials of sin/cos.
-        let mut jac = [[0.0; 6]; 6];
-        for j in 0..6 {
-            let h = 1e-7;
-            let (mut plus, mut minus) = (v, v);
-            plus[j] += h;
-            minus[j] -= h;
-            let rp = residuals(&Pose::from_array(plus), &geometric);
-            let rm = residuals(&Pose::from_array(minus), &geometric);
-            for i in 0..6 {
-                jac[i][j] = (rp[i] - rm[i]) / (2.0 * h);
-            }
-        }
-        // Levenberg-Marquardt step: (JᵀJ + λ·diag(JᵀJ)) δ = -Jᵀr.
         let mut jtj = [[0.0; 6]; 6];
         let mut jtr = [0.0; 6];
-        for a in 0..6 {
-            for b in 0..6 {
-                jtj[a][b] = (0..6).map(|i| jac[i][a] * jac[i][b]).sum();
+        for i in 0..6 {
+            for j in 0..6 {
+                jtj[i][j] = (0..6).map(|k| jac[k][i] * jac[k][j]).sum();
             }
-            jtr[a] = -(0..6).map(|i| jac[i][a] * r[i]).sum::<f64>();
+            jtr[i] = -(0..6).map(|k| jac[k][i] * r[k]).sum::<f64>();
         }
-        let mut improved = false;
-        for _ in 0..20 {
+        let mut accepted = false;
+        while lambda < 1e6 {
             let mut damped = jtj;
-            for (d, row) in damped.iter_mut().enumerate() {
-                row[d] += lambda * jtj[d][d].max(1e-12);
+            for i in 0..6 {
+                damped[i][i] += lambda * (1.0 + jtj[i][i]);
             }
-            let Some(step) = solve6(damped, jtr) else {
+            let Some(twist) = solve6(damped, jtr) else {
                 lambda *= 10.0;
                 continue;
             };
-            let mut candidate = v;
-            for k in 0..6 {
-                candidate[k] += step[k];
-            }
-            let candidate_cost = sum_sq(&residuals(&Pose::from_array(candidate), &geometric));
-            if candidate_cost < cost {
-                v = candidate;
-                cost = candidate_cost;
-                lambda = (lambda / 10.0).max(1e-12);
-                improved = true;
+            let candidate = step(&platform, &twist);
+            let (r2, jac2) = residuals(&candidate, tips);
+            let cost2 = norm2(&r2);
+            if cost2.is_finite() && cost2 < cost {
+                (platform, r, jac, cost) = (candidate, r2, jac2, cost2);
+                lambda = (lambda * 0.1).max(1e-12);
+                accepted = true;
                 break;
             }
             lambda *= 10.0;
         }
-        if !improved {
+        if !accepted {
             break;
         }
     }
-    let pose = Pose::from_array(v);
-    // The rod equations have other solutions (other assembly modes, flipped platform): keep
-    // only a pose whose inverse gives back these angles.
-    let back = solve_angles(&pose)
-        .map_err(|_| Error::Kinematics("forward kinematics did not converge".into()))?;
-    let worst = back.iter().zip(angles).map(|(a, b)| wrap(a - b).abs()).fold(0.0, f64::max);
-    if cost > 1e-20 || worst > 1e-7 || pose.as_array().iter().any(|x| !x.is_finite()) {
-        return Err(Error::Kinematics(format!(
-            "forward kinematics did not converge (angle error {worst:.2e} rad)"
-        )));
-    }
-    Ok(pose)
+    r.iter().all(|v| v.abs() < FK_TOLERANCE).then_some(platform)
 }
 
-fn sum_sq(r: &[f64; 6]) -> f64 {
-    r.iter().map(|x| x * x).sum()
+/// Head pose (base frame) of six Stewart angles over a body yaw.
+///
+/// Damped Newton from `start` (a base-frame head pose, typically the previous one: near the
+/// workspace's edge two poses can share the same angles, and Newton returns the one it reaches
+/// first); without `start`, or when that fails, from the neutral head over the body. A pose is
+/// accepted only if the inverse of it gives back the angles (the same assembly mode).
+pub fn forward(angles: &[f64; 6], body_yaw: f64, start: Option<&Mat4>) -> Result<Mat4> {
+    if angles.iter().any(|a| !a.is_finite()) || !body_yaw.is_finite() {
+        return Err(Error::Kinematics("motor angles are not finite".into()));
+    }
+    if let Some(start) = start {
+        check_rigid(start)?;
+    }
+    let tips: [[f64; 3]; 6] = std::array::from_fn(|k| {
+        let (s, c) = angles[k].sin_cos();
+        apply(&rigid_inverse(&T_MOTOR_WORLD[k]), [MOTOR_ARM_LENGTH * c, MOTOR_ARM_LENGTH * s, 0.0])
+    });
+    let neutral = platform_in_body(&rot_z(body_yaw), body_yaw);
+    let starts = start.map(|s| platform_in_body(s, body_yaw)).into_iter().chain([neutral]);
+    for first in starts {
+        let Some(platform) = solve_forward(&tips, &first) else { continue };
+        let mut head = mul(&rot_z(body_yaw), &platform);
+        head[2][3] -= HEAD_Z_OFFSET;
+        // 1e-6 rad is 0.03 of a motor tick (1.53e-3 rad).
+        let back = stewart_angles(&head, body_yaw);
+        if back.iter().zip(angles).all(|(b, a)| (wrap(b - a)).abs() < 1e-6) {
+            return Ok(head);
+        }
+    }
+    Err(Error::Kinematics(format!("forward kinematics did not converge for {angles:?}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn grid() -> Vec<Pose> {
-        let mut poses = Vec::new();
-        let t = [-0.02, 0.0, 0.02];
-        let a = [-0.35, 0.0, 0.35];
-        let y = [-0.6, 0.0, 0.6];
-        for &x in &t {
-            for &yy in &t {
-                for &z in &t {
-                    for &roll in &a {
-                        for &pitch in &a {
-                            for &yaw in &y {
-                                poses.push(Pose { x, y: yy, z, roll, pitch, yaw });
-                            }
-                        }
-                    }
+    /// Reference answers of the vendor's `AnalyticalKinematics` (reachy_mini 1.13.0,
+    /// `automatic_body_yaw=False`): pose (x, y, z, roll, pitch, yaw) in the base frame, body
+    /// yaw, Stewart angles (None where the vendor gives NaN) and the vendor's automatic body yaw.
+    type Case = ([f64; 6], f64, [Option<f64>; 6], f64);
+
+    const VENDOR: [Case; 7] = [
+        // Neutral.
+        (
+            [0.0; 6],
+            0.0,
+            [
+                Some(0.6265471361608503),
+                Some(-0.6265425506844712),
+                Some(0.6265402507582244),
+                Some(-0.6265361796605952),
+                Some(0.6265371961549016),
+                Some(-0.62653923545576),
+            ],
+            0.0,
+        ),
+        // Lifted 10 mm.
+        (
+            [0.0, 0.0, 0.01, 0.0, 0.0, 0.0],
+            0.0,
+            [
+                Some(0.874635546415763),
+                Some(-0.8746307988988071),
+                Some(0.8746276233781763),
+                Some(-0.8746234568895909),
+                Some(0.8746242809588087),
+                Some(-0.8746271733377969),
+            ],
+            0.0,
+        ),
+        // Every axis, over a body turned the other way.
+        (
+            [0.01, -0.005, 0.004, 0.1, -0.2, 0.3],
+            -0.2,
+            [
+                Some(0.921970387494038),
+                Some(-0.8255787799473625),
+                Some(0.8699443625405086),
+                Some(-0.5221754549122049),
+                Some(0.9836324701602197),
+                Some(-0.6092941200488107),
+            ],
+            -0.2,
+        ),
+        // Head at neutral in the base frame, body turned 0.7 rad under it.
+        (
+            [0.0; 6],
+            0.7,
+            [
+                Some(0.5250837232221011),
+                Some(-0.8954728319795547),
+                Some(0.525075550965399),
+                Some(-0.8954667139449273),
+                Some(0.5250719309588221),
+                Some(-0.8954687397753629),
+            ],
+            0.7,
+        ),
+        // Large head yaw following the body.
+        (
+            [-0.01, 0.02, -0.01, -0.3, 0.25, 1.9],
+            1.2,
+            [
+                Some(0.39416944637784646),
+                Some(-0.021612853222365787),
+                Some(0.6515232445952462),
+                Some(-0.7996064228156732),
+                Some(1.2511942236440403),
+                Some(-0.27508483396644573),
+            ],
+            1.2,
+        ),
+        // Head yaw 86° from the body: the automatic body yaw brings it back to 65°.
+        (
+            [0.0, 0.0, 0.0, 0.0, 0.0, 1.5],
+            0.0,
+            [
+                Some(1.260211169293564),
+                Some(-0.7378771481592324),
+                Some(1.2602041558803507),
+                Some(-0.7378695200586897),
+                Some(1.2602019930473403),
+                Some(-0.7378714879316459),
+            ],
+            0.36553598620368577,
+        ),
+        // Lifted 30 mm and tilted 34° both ways: out of reach of stewart_1..4.
+        (
+            [0.0, 0.0, 0.03, 0.6, 0.6, 0.0],
+            0.0,
+            [None, None, None, None, Some(0.9090655555073168), Some(-0.9387563256163628)],
+            0.0,
+        ),
+    ];
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn stewart_angles_match_the_vendor() {
+        for (pose, body_yaw, want, _) in VENDOR {
+            let got = stewart_angles(&Pose::from_array(pose).matrix(), body_yaw);
+            for (g, w) in got.iter().zip(want) {
+                match w {
+                    Some(w) => assert!(close(*g, w, 1e-9), "{pose:?} {body_yaw}: {got:?}"),
+                    None => assert!(g.is_nan(), "{pose:?} {body_yaw}: {got:?}"),
                 }
             }
         }
-        poses
     }
 
     #[test]
-    fn neutral_pose_round_trips() {
-        let angles = inverse(&Pose::default()).expect("neutral is reachable");
-        let pose = forward(&angles, None).expect("converges");
-        for v in pose.as_array() {
-            assert!(v.abs() < 1e-9, "{pose:?}");
+    fn neutral_angles_are_the_vendor_neutral() {
+        // vendor.md: [+0.62655, −0.62654, +0.62654, −0.62654, +0.62654, −0.62654] ±2e-5.
+        let want = [0.62655, -0.62654, 0.62654, -0.62654, 0.62654, -0.62654];
+        for (g, w) in neutral_angles().iter().zip(want) {
+            assert!(close(*g, w, 2e-5), "{:?}", neutral_angles());
         }
     }
 
     #[test]
-    fn motors_are_at_zero_in_the_neutral_pose() {
-        for angle in neutral_angles() {
-            assert!(angle.abs() < 1e-12);
+    fn a_head_turned_with_the_body_needs_the_neutral_angles() {
+        let head = Pose { yaw: 0.5, ..Pose::default() }.matrix();
+        for (g, w) in stewart_angles(&head, 0.5).iter().zip(neutral_angles()) {
+            assert!(close(*g, w, 1e-12));
         }
     }
 
     #[test]
-    fn mirrored_motors_turn_opposite_ways_for_a_pitch() {
-        let a = inverse(&Pose { pitch: 0.3, ..Pose::default() }).expect("reachable");
-        for (i, j) in [(0, 5), (1, 4), (2, 3)] {
-            assert!((a[i] + a[j]).abs() < 1e-4, "{a:?}");
+    fn automatic_body_yaw_matches_the_vendor() {
+        for (pose, body_yaw, _, want) in VENDOR {
+            let got = automatic_body_yaw(&Pose::from_array(pose).matrix(), body_yaw);
+            assert!(close(got, want, 1e-12), "{pose:?} {body_yaw}: {got}");
         }
     }
 
     #[test]
-    fn documented_envelope_extremes_are_within_the_motor_limits() {
-        let d = std::f64::consts::PI / 180.0;
-        let cases = [
-            Pose { roll: 40.0 * d, ..Pose::default() },
-            Pose { roll: -40.0 * d, ..Pose::default() },
-            Pose { pitch: 40.0 * d, ..Pose::default() },
-            Pose { pitch: -40.0 * d, ..Pose::default() },
-            Pose { yaw: 65.0 * d, ..Pose::default() },
-            Pose { yaw: -65.0 * d, ..Pose::default() },
-            Pose { x: 0.03, ..Pose::default() },
-            Pose { x: -0.03, ..Pose::default() },
-            Pose { y: 0.03, ..Pose::default() },
-            Pose { y: -0.03, ..Pose::default() },
-            Pose { z: -0.03, ..Pose::default() },
-            Pose { z: 0.02, ..Pose::default() },
-        ];
-        for pose in cases {
-            assert!(inverse(&pose).is_ok(), "{pose:?}: {:?}", inverse(&pose));
-        }
+    fn automatic_body_yaw_stops_the_body_at_160_degrees() {
+        // Head yaw 3.0 rad over a body asked for 3.0: the body stops at 160° (2.7925 rad).
+        let head = Pose { yaw: 3.0, ..Pose::default() }.matrix();
+        assert!(close(automatic_body_yaw(&head, 3.0), 160f64.to_radians(), 1e-12));
     }
 
     #[test]
-    fn inverse_then_forward_round_trips_over_a_grid() {
-        let mut reachable = 0;
-        for pose in grid() {
-            let Ok(angles) = inverse(&pose) else { continue };
-            reachable += 1;
-            let back = forward(&angles, None).expect("converges from neutral");
-            for (got, want) in back.as_array().iter().zip(pose.as_array()) {
-                assert!((got - want).abs() < 1e-6, "{pose:?} -> {back:?}");
+    fn forward_of_the_vendor_angles_gives_back_the_pose() {
+        for (pose, body_yaw, want, _) in VENDOR {
+            let Some(angles) = want.iter().copied().collect::<Option<Vec<f64>>>() else {
+                continue;
+            };
+            let angles: [f64; 6] = std::array::from_fn(|k| angles[k]);
+            let got = forward(&angles, body_yaw, None).expect("converges from neutral");
+            let want = Pose::from_array(pose).matrix();
+            for (g, w) in got.iter().flatten().zip(want.iter().flatten()) {
+                assert!(close(*g, *w, 1e-9), "{pose:?} {body_yaw}: {got:?}");
             }
         }
-        assert!(reachable > grid().len() / 2, "only {reachable} reachable poses");
     }
 
     #[test]
-    fn out_of_envelope_and_non_finite_poses_are_errors() {
+    fn inverse_names_the_motor_out_of_reach() {
+        let head = Pose { z: 0.03, roll: 0.6, pitch: 0.6, ..Pose::default() }.matrix();
+        let err = inverse(&head, 0.0).expect_err("beyond the rods");
+        assert_eq!(err, Error::Kinematics("head pose is out of reach of motor stewart_1".into()));
+    }
+
+    #[test]
+    fn inverse_refuses_poses_outside_the_envelope() {
+        let d = PI / 180.0;
         let cases = [
-            Pose { roll: 0.8, ..Pose::default() },
-            Pose { yaw: -1.2, ..Pose::default() },
-            Pose { z: 0.031, ..Pose::default() },
-            Pose { x: f64::NAN, ..Pose::default() },
-            Pose { pitch: f64::INFINITY, ..Pose::default() },
+            (Pose { roll: 41.0 * d, ..Pose::default() }, 0.0, "roll"),
+            (Pose { pitch: -41.0 * d, ..Pose::default() }, 0.0, "pitch"),
+            (Pose { yaw: 66.0 * d, ..Pose::default() }, 0.0, "relative to the body"),
+            (Pose { yaw: 0.0, ..Pose::default() }, -66.0 * d, "relative to the body"),
+            (Pose { z: 0.031, ..Pose::default() }, 0.0, "z="),
+            (Pose { x: -0.031, ..Pose::default() }, 0.0, "x="),
         ];
-        for pose in cases {
-            assert!(matches!(inverse(&pose), Err(Error::Kinematics(_))), "{pose:?}");
+        for (pose, body_yaw, word) in cases {
+            match inverse(&pose.matrix(), body_yaw) {
+                Err(Error::Kinematics(reason)) => assert!(reason.contains(word), "{reason}"),
+                other => panic!("{pose:?}: {other:?}"),
+            }
+        }
+        // 100° of head yaw is fine over a body at 60°.
+        assert!(inverse(&Pose { yaw: 100.0 * d, ..Pose::default() }.matrix(), 60.0 * d).is_ok());
+    }
+
+    #[test]
+    fn inverse_refuses_angles_past_the_joint_limits() {
+        // Inside the envelope, and the vendor solves it with stewart_3 at 1.4923 rad, past its
+        // 1.3959 rad limit (raw 2958).
+        let head = [
+            [-0.47089604922299294, 0.8807605828356629, -0.05017675307510365, -0.0150903407374146],
+            [
+                -0.8779786380513658,
+                -0.47344022905525773,
+                -0.07076623939120993,
+                -0.013384975772113106,
+            ],
+            [-0.0860838077204163, 0.010730574779029889, 0.9962301103727321, 0.0163356659253293],
+            [0.0, 0.0, 0.0, 1.0],
+        ];
+        let body_yaw = -2.199900020517971;
+        assert!(close(stewart_angles(&head, body_yaw)[2], 1.492280910512654, 1e-9));
+        let err = inverse(&head, body_yaw).expect_err("past a limit");
+        assert!(err.to_string().starts_with("head pose needs stewart_3 at 1.492 rad"), "{err}");
+    }
+
+    #[test]
+    fn inverse_refuses_matrices_that_are_not_rigid_transforms() {
+        let mut scaled = IDENTITY;
+        scaled[0][0] = 1.1;
+        let mut nan = IDENTITY;
+        nan[1][3] = f64::NAN;
+        let mut mirrored = IDENTITY;
+        mirrored[2][2] = -1.0;
+        for m in [scaled, nan, mirrored] {
+            assert!(matches!(inverse(&m, 0.0), Err(Error::Kinematics(_))), "{m:?}");
         }
     }
 
     #[test]
     fn forward_of_impossible_angles_is_an_error_not_nan() {
-        for angles in [[3.0; 6], [f64::NAN; 6], [0.5, -0.7, 0.6, -0.6, 0.7, f64::INFINITY]] {
-            assert!(matches!(forward(&angles, None), Err(Error::Kinematics(_))), "{angles:?}");
+        for angles in [[3.0; 6], [f64::NAN; 6], [0.6, -0.6, 0.6, -0.6, 0.6, f64::INFINITY]] {
+            assert!(matches!(forward(&angles, 0.0, None), Err(Error::Kinematics(_))), "{angles:?}");
         }
     }
 
     #[test]
-    fn forward_from_the_previous_pose_keeps_the_branch_near_the_workspace_edge() {
-        let d = std::f64::consts::PI / 180.0;
-        let pose =
-            Pose { x: -0.025, y: -0.025, z: 0.0, roll: -30.0 * d, pitch: 30.0 * d, yaw: 60.0 * d };
-        let angles = inverse(&pose).expect("reachable");
-        // A step of motion earlier, the head was a little closer to neutral.
-        let previous = Pose { roll: -29.8 * d, pitch: 29.8 * d, ..pose };
-        let tracked = forward(&angles, Some(&previous)).expect("converges");
-        for (got, want) in tracked.as_array().iter().zip(pose.as_array()) {
-            assert!((got - want).abs() < 1e-9, "{tracked:?}");
-        }
-    }
-
-    #[test]
-    fn forward_from_a_nearby_estimate_agrees_with_forward_from_neutral() {
-        let pose = Pose { x: 0.01, y: -0.005, z: 0.01, roll: 0.1, pitch: -0.1, yaw: 0.3 };
-        let angles = inverse(&pose).expect("reachable");
-        let near = Pose { x: 0.012, ..pose };
-        let a = forward(&angles, Some(&near)).expect("converges");
-        let b = forward(&angles, None).expect("converges");
-        for (x, y) in a.as_array().iter().zip(b.as_array()) {
-            assert!((x - y).abs() < 1e-9);
+    fn pose_matrix_conversion_is_the_xyz_extrinsic_convention() {
+        // Rz(yaw)·Ry(pitch)·Rx(roll) for yaw = 90°: x of the head points along y of the base.
+        let m = Pose { yaw: PI / 2.0, ..Pose::default() }.matrix();
+        assert!(close(m[1][0], 1.0, 1e-15) && close(m[0][1], -1.0, 1e-15));
+        let pose = Pose { x: 0.01, y: -0.02, z: 0.005, roll: 0.3, pitch: -0.4, yaw: 2.5 };
+        let back = Pose::from_matrix(&pose.matrix());
+        for (a, b) in back.as_array().iter().zip(pose.as_array()) {
+            assert!(close(*a, b, 1e-12));
         }
     }
 }

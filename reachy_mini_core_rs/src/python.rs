@@ -367,7 +367,7 @@ impl PtyBus {
     }
 }
 
-/// Head pose relative to its neutral position: metres and radians (roll, pitch, yaw).
+/// Head pose in the base frame: metres and radians, R = Rz(yaw)·Ry(pitch)·Rx(roll).
 #[pyclass(module = "reachy_mini_core_rs._core")]
 #[derive(Clone)]
 struct HeadPose {
@@ -386,7 +386,7 @@ struct HeadPose {
 }
 
 impl HeadPose {
-    fn pose(&self) -> kinematics::Pose {
+    fn matrix4(&self) -> kinematics::Mat4 {
         kinematics::Pose {
             x: self.x,
             y: self.y,
@@ -395,6 +395,12 @@ impl HeadPose {
             pitch: self.pitch,
             yaw: self.yaw,
         }
+        .matrix()
+    }
+
+    fn of_matrix(m: &kinematics::Mat4) -> Self {
+        let p = kinematics::Pose::from_matrix(m);
+        HeadPose { x: p.x, y: p.y, z: p.z, roll: p.roll, pitch: p.pitch, yaw: p.yaw }
     }
 }
 
@@ -404,6 +410,21 @@ impl HeadPose {
     #[pyo3(signature = (x = 0.0, y = 0.0, z = 0.0, roll = 0.0, pitch = 0.0, yaw = 0.0))]
     fn new(x: f64, y: f64, z: f64, roll: f64, pitch: f64, yaw: f64) -> Self {
         HeadPose { x, y, z, roll, pitch, yaw }
+    }
+    /// Build the pose of a 4×4 transform; KinematicsError unless finite and rigid.
+    #[staticmethod]
+    fn from_matrix(py: Python<'_>, m: Vec<Vec<f64>>) -> PyResult<Self> {
+        let shape_error = || to_py(py, Error::Kinematics("head pose must be a 4×4 matrix".into()));
+        if m.len() != 4 || m.iter().any(|row| row.len() != 4) {
+            return Err(shape_error());
+        }
+        let matrix: kinematics::Mat4 = std::array::from_fn(|i| std::array::from_fn(|j| m[i][j]));
+        kinematics::check_rigid(&matrix).py_err(py)?;
+        Ok(HeadPose::of_matrix(&matrix))
+    }
+    /// Return the 4×4 homogeneous transform of the pose, rows first.
+    fn matrix(&self) -> Vec<Vec<f64>> {
+        self.matrix4().iter().map(|row| row.to_vec()).collect()
     }
     fn as_tuple(&self) -> (f64, f64, f64, f64, f64, f64) {
         (self.x, self.y, self.z, self.roll, self.pitch, self.yaw)
@@ -416,15 +437,35 @@ impl HeadPose {
     }
 }
 
-/// Return the six Stewart motor angles (stewart_1..6) for pose; KinematicsError if none.
+/// Return the six Stewart angles for a base-frame pose over a body yaw; KinematicsError if the
+/// robot cannot take it.
 #[pyfunction]
-fn inverse_kinematics(py: Python<'_>, pose: PyRef<'_, HeadPose>) -> PyResult<Vec<f64>> {
-    kinematics::inverse(&pose.pose()).py_err(py).map(|a| a.to_vec())
+#[pyo3(signature = (pose, body_yaw = 0.0))]
+fn inverse_kinematics(
+    py: Python<'_>,
+    pose: PyRef<'_, HeadPose>,
+    body_yaw: f64,
+) -> PyResult<Vec<f64>> {
+    let head = pose.matrix4();
+    py.detach(|| kinematics::inverse(&head, body_yaw)).py_err(py).map(|a| a.to_vec())
 }
 
-/// Return the head pose of six Stewart motor angles.
+/// Return the raw analytical Stewart angles of a pose, NaN where a rod cannot reach.
 #[pyfunction]
-#[pyo3(signature = (angles, body_yaw = 0.0, *, start = None))]
+#[pyo3(signature = (pose, body_yaw = 0.0))]
+fn stewart_angles(pose: PyRef<'_, HeadPose>, body_yaw: f64) -> Vec<f64> {
+    kinematics::stewart_angles(&pose.matrix4(), body_yaw).to_vec()
+}
+
+/// Return the body yaw the vendor's automatic body yaw picks for a pose and a body yaw.
+#[pyfunction]
+fn automatic_body_yaw(pose: PyRef<'_, HeadPose>, body_yaw: f64) -> f64 {
+    kinematics::automatic_body_yaw(&pose.matrix4(), body_yaw)
+}
+
+/// Return the base-frame head pose of six Stewart angles over a body yaw.
+#[pyfunction]
+#[pyo3(signature = (angles, body_yaw = 0.0, start = None))]
 fn forward_kinematics(
     py: Python<'_>,
     angles: Vec<f64>,
@@ -437,16 +478,9 @@ fn forward_kinematics(
     if !body_yaw.is_finite() {
         return Err(to_py(py, Error::Kinematics("body_yaw is not finite".into())));
     }
-    let start = start.map(|s| s.pose());
-    let pose = py.detach(|| kinematics::forward(&angles, start.as_ref())).py_err(py)?;
-    Ok(HeadPose {
-        x: pose.x,
-        y: pose.y,
-        z: pose.z,
-        roll: pose.roll,
-        pitch: pose.pitch,
-        yaw: pose.yaw,
-    })
+    let start = start.map(|s| s.matrix4());
+    let head = py.detach(|| kinematics::forward(&angles, body_yaw, start.as_ref())).py_err(py)?;
+    Ok(HeadPose::of_matrix(&head))
 }
 
 /// One immutable reading of the robot, published by the control loop.
@@ -783,6 +817,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode_sync_read, m)?)?;
     m.add_function(wrap_pyfunction!(inverse_kinematics, m)?)?;
     m.add_function(wrap_pyfunction!(forward_kinematics, m)?)?;
+    m.add_function(wrap_pyfunction!(stewart_angles, m)?)?;
+    m.add_function(wrap_pyfunction!(automatic_body_yaw, m)?)?;
     m.add_class::<StatusPacket>()?;
     m.add_class::<HeadPose>()?;
     m.add_class::<PtyBus>()?;

@@ -11,7 +11,7 @@ from reachy_mini_ros.joints import (
     HEAD_PITCH_LIMIT,
     HEAD_ROLL_LIMIT,
     HEAD_TRANSLATION_LIMIT,
-    HEAD_YAW_TO_BODY_LIMIT,
+    HEAD_YAW_LIMIT,
     MOTOR_JOINTS,
 )
 
@@ -268,7 +268,11 @@ class JointCommand(BaseModel):
 
 
 class HeadPoseCommand(BaseModel):
-    """Head pose goal relative to neutral, in the body frame (m and rad)."""
+    """Head pose goal in the robot's base frame, zeros = the neutral head (m and rad).
+
+    As the vendor's: the pose does not turn with the body, so a yaw of 0.5 over a body yaw of
+    0.5 is the neutral head over the body.
+    """
 
     x: float = Field(0.0, json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
     y: float = Field(0.0, json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
@@ -277,8 +281,8 @@ class HeadPoseCommand(BaseModel):
     pitch: float = Field(0.0, json_schema_extra=_within(HEAD_PITCH_LIMIT))
     yaw: float = Field(
         0.0,
-        description="Relative to the body; the yaw in the world must stay within ±180°.",
-        json_schema_extra=_within(HEAD_YAW_TO_BODY_LIMIT),
+        description="In the base frame; it must stay within ±65° of the present body yaw.",
+        json_schema_extra=_within(HEAD_YAW_LIMIT),
     )
 
 

@@ -126,7 +126,7 @@ def test_head_pose_command_is_published_with_a_quaternion(
     assert response.status_code == 200, response.text
     assert response.json()["message"] == "head pose accepted"
     msg = hardware.head_poses[-1]
-    assert msg.header.frame_id == "body"
+    assert msg.header.frame_id == "base_link"
     assert msg.pose.position.z == pytest.approx(0.01)
     q = msg.pose.orientation
     assert q.z == pytest.approx(math.sin(0.25))
@@ -162,6 +162,13 @@ def test_head_pose_beyond_the_pitch_limit_is_refused(bridge: Bridge) -> None:
     response = bridge.post("/api/commands/head_pose", {"pitch": math.radians(60)})
     assert response.status_code == 400
     assert "pitch" in response.json()["message"]
+
+
+def test_head_yaw_more_than_65_degrees_from_the_body_is_refused(bridge: Bridge) -> None:
+    # The yaw is in the base frame; the body is at 0, so 70° is 70° from it.
+    response = bridge.post("/api/commands/head_pose", {"yaw": math.radians(70)})
+    assert response.status_code == 400
+    assert "relative to the body" in response.json()["message"]
 
 
 def test_torque_answers_503_when_the_service_is_absent(bridge: Bridge) -> None:

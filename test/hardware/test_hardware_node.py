@@ -26,7 +26,7 @@ from support import (
 )
 
 from reachy_mini_ros import command_results
-from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
+from reachy_mini_ros.joints import HEAD_POSE_FRAME, HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
 from reachy_mini_ros.rotations import rpy_to_quaternion
 
 core = pytest.importorskip("reachy_mini_core_rs")
@@ -171,7 +171,7 @@ def test_head_pose_command_moves_the_head(client: RosClient, joint_states: Topic
     pub = client.node.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
     wait_for(lambda: pub.get_subscription_count() > 0, 10.0, "the head pose subscriber")
     msg = PoseStamped()
-    msg.header.frame_id = "body"
+    msg.header.frame_id = HEAD_POSE_FRAME
     msg.pose.position.z = 0.01
     q = rpy_to_quaternion(0.0, 0.15, 0.0)
     msg.pose.orientation.x, msg.pose.orientation.y = q[0], q[1]
@@ -185,6 +185,40 @@ def test_head_pose_command_moves_the_head(client: RosClient, joint_states: Topic
         15.0,
         "the head to reach z=10 mm, pitch=0.15 rad",
     )
+
+
+# The vendor's IK of the neutral head over a body at 0 (reachy_mini 1.13.0, ±2e-5 rad).
+VENDOR_NEUTRAL = [0.62655, -0.62654, 0.62654, -0.62654, 0.62654, -0.62654]
+
+
+def test_head_pose_is_in_the_base_frame(client: RosClient, joint_states: TopicRecorder) -> None:
+    head_poses = TopicRecorder(client, PoseStamped, "/reachy_mini/head_pose")
+    command(client, {"yaw_body": 0.5})
+    wait_for(lambda: abs(position(joint_states, "yaw_body") - 0.5) < 0.01, 15.0, "body at 0.5")
+    pub = client.node.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
+    wait_for(lambda: pub.get_subscription_count() > 0, 10.0, "the head pose subscriber")
+    msg = PoseStamped()
+    msg.header.frame_id = HEAD_POSE_FRAME
+    q = rpy_to_quaternion(0.0, 0.0, 0.5)
+    msg.pose.orientation.x, msg.pose.orientation.y = q[0], q[1]
+    msg.pose.orientation.z, msg.pose.orientation.w = q[2], q[3]
+    pub.publish(msg)
+    try:
+        # Turned with the body, the head needs the Stewart angles of the neutral head.
+        wait_for(
+            lambda: all(
+                abs(position(joint_states, f"stewart_{k + 1}") - a) < 3e-3
+                for k, a in enumerate(VENDOR_NEUTRAL)
+            ),
+            15.0,
+            "the Stewart motors at the vendor's neutral angles",
+        )
+        assert position(joint_states, "head_yaw") == pytest.approx(0.5, abs=5e-3)
+        latest = wait_for(head_poses.latest, 10.0, "a head pose")
+        assert latest.header.frame_id == HEAD_POSE_FRAME == "base_link"
+    finally:
+        command(client, {"yaw_body": 0.0})
+        wait_for(lambda: abs(position(joint_states, "yaw_body")) < 0.01, 15.0, "body back at 0")
 
 
 def test_unreachable_head_pose_is_refused(client: RosClient, diag: TopicRecorder) -> None:

@@ -10,12 +10,13 @@ import pytest
 from urdf_parser_py.urdf import URDF, Robot
 
 from reachy_mini_ros.bringup import URDF_FILE
+from reachy_mini_ros.interface import robot_table
 from reachy_mini_ros.joints import (
     HEAD_PITCH_LIMIT,
     HEAD_POSE_JOINT_NAMES,
     HEAD_ROLL_LIMIT,
     HEAD_TRANSLATION_LIMIT,
-    HEAD_YAW_TO_BODY_LIMIT,
+    HEAD_YAW_LIMIT,
     JOINTS_BY_NAME,
     MOTOR_JOINT_NAMES,
     STEWART_JOINT_NAMES,
@@ -69,7 +70,9 @@ def test_urdf_head_pose_joints_carry_the_documented_head_limits(robot: Robot) ->
         "head_z": ("prismatic", HEAD_TRANSLATION_LIMIT, [0, 0, 1]),
         "head_roll": ("revolute", HEAD_ROLL_LIMIT, [1, 0, 0]),
         "head_pitch": ("revolute", HEAD_PITCH_LIMIT, [0, 1, 0]),
-        "head_yaw": ("revolute", HEAD_YAW_TO_BODY_LIMIT, [0, 0, 1]),
+        # In the base frame the head may face any way; ±65° from the body is checked by the
+        # nodes, since it depends on yaw_body.
+        "head_yaw": ("revolute", HEAD_YAW_LIMIT, [0, 0, 1]),
     }
     for name, (kind, limit, axis) in expected.items():
         joint = joints[name]
@@ -79,24 +82,26 @@ def test_urdf_head_pose_joints_carry_the_documented_head_limits(robot: Robot) ->
         assert joint.limit.upper == pytest.approx(limit, abs=LIMIT_TOLERANCE), name
 
 
-def test_urdf_head_hangs_from_the_body_through_translation_then_yaw_pitch_roll(
+def test_urdf_head_hangs_from_the_base_through_translation_then_yaw_pitch_roll(
     robot: Robot,
 ) -> None:
+    # The head pose is in the base frame (the vendor's): the chain must not go through yaw_body.
     # Rz(yaw) Ry(pitch) Rx(roll) after the translation is the REP-103 reading of the pose that
     # the hardware node publishes.
     chain = chain_to(robot, "head")
-    assert chain == [
-        "yaw_body",
-        "head_x",
-        "head_y",
-        "head_z",
-        "head_yaw",
-        "head_pitch",
-        "head_roll",
-    ]
-    for name in chain[1:-1]:
+    assert chain == ["head_x", "head_y", "head_z", "head_yaw", "head_pitch", "head_roll"]
+    assert robot.joint_map["head_x"].parent == "base_link"
+    for name in chain[:-1]:
         child = robot.link_map[robot.joint_map[name].child]
         assert not child.visuals and child.inertial is None, f"{child.name} must be massless"
+
+
+def test_urdf_neutral_head_sits_at_the_tables_head_height(robot: Robot) -> None:
+    # The neutral head (all six joints at 0) is head_z_offset above the base origin.
+    origins = [robot.joint_map[n].origin for n in chain_to(robot, "head")]
+    assert all(list(o.rpy) == [0.0, 0.0, 0.0] for o in origins)
+    height = robot_table.load().kinematics["head_z_offset"]
+    assert [sum(o.xyz[i] for o in origins) for i in range(3)] == pytest.approx([0, 0, height])
 
 
 def test_urdf_stewart_horns_sit_on_the_body_and_antennas_on_the_head(robot: Robot) -> None:

@@ -25,6 +25,7 @@ from reachy_mini_core_rs._core import (
     Snapshot,
     StatusPacket,
     __version__,
+    automatic_body_yaw,
     crc16,
     decode_status,
     decode_sync_read,
@@ -33,6 +34,7 @@ from reachy_mini_core_rs._core import (
     encode_sync_write,
     forward_kinematics,
     inverse_kinematics,
+    stewart_angles,
 )
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "Snapshot",
     "StatusPacket",
     "__version__",
+    "automatic_body_yaw",
     "crc16",
     "decode_status",
     "decode_sync_read",
@@ -68,4 +71,5 @@ __all__ = [
     "encode_sync_write",
     "forward_kinematics",
     "inverse_kinematics",
+    "stewart_angles",
 ]

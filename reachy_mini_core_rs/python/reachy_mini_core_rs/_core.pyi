@@ -88,13 +88,14 @@ def decode_sync_read(
     """Return each motor's value from a stream of sync read replies (None when missing or bad)."""
 
 class HeadPose:
-    """Head pose relative to its neutral position: metres and radians (roll, pitch, yaw).
+    """Head pose in the robot's base frame: metres and radians (the vendor's convention).
 
-    The pose is in the body frame (which turns with yaw_body); the rotation is
-    R = Rz(yaw)·Ry(pitch)·Rx(roll), as ROS's roll/pitch/yaw. Inverse kinematics accepts roll and
-    pitch within ±40°, yaw within ±65° and each translation within ±30 mm (upward the rods end
-    near +21 mm); combinations are further limited by the rods and the joint limits. The Stewart
-    motor angles are zero at the neutral pose.
+    x forward, y left, z up; all zeros (the identity transform) is the neutral head. The pose
+    does not turn with the body: a yaw of 0.5 over a body yaw of 0.5 is the neutral head over
+    the body. The rotation is R = Rz(yaw)·Ry(pitch)·Rx(roll) (the vendor's "xyz" extrinsic
+    angles). Inverse kinematics accepts roll and pitch within ±40°, a yaw within ±65° of the
+    body yaw and each translation within ±30 mm; combinations are further limited by the rods
+    and the joint limits.
     """
 
     def __init__(
@@ -112,20 +113,38 @@ class HeadPose:
     roll: float
     pitch: float
     yaw: float
+    @staticmethod
+    def from_matrix(m: Sequence[Sequence[float]]) -> HeadPose:
+        """Build the pose of a 4×4 transform; KinematicsError unless finite and rigid."""
+    def matrix(self) -> list[list[float]]:
+        """Return the 4×4 homogeneous transform of the pose, rows first."""
     def as_tuple(self) -> tuple[float, float, float, float, float, float]: ...
 
-def inverse_kinematics(pose: HeadPose) -> list[float]:
-    """Return the six Stewart motor angles (stewart_1..6) for pose; KinematicsError if none."""
+def inverse_kinematics(pose: HeadPose, body_yaw: float = 0.0) -> list[float]:
+    """Return the six Stewart angles (stewart_1..6) for a base-frame pose over a body yaw.
+
+    Raises KinematicsError, with the reason, when the pose is not finite, is outside the head
+    envelope, is out of reach of a rod (naming the motor) or needs an angle past a joint limit.
+    """
+
+def stewart_angles(pose: HeadPose, body_yaw: float = 0.0) -> list[float]:
+    """Return the raw analytical Stewart angles of a pose, NaN where a rod cannot reach."""
+
+def automatic_body_yaw(pose: HeadPose, body_yaw: float) -> float:
+    """Return the body yaw the vendor's automatic body yaw picks for a pose and a body yaw.
+
+    The head's yaw relative to the body is kept within ±65° and the body within ±160°.
+    """
 
 def forward_kinematics(
-    angles: Sequence[float], body_yaw: float = 0.0, *, start: HeadPose | None = None
+    angles: Sequence[float], body_yaw: float = 0.0, start: HeadPose | None = None
 ) -> HeadPose:
-    """Return the head pose of six Stewart motor angles.
+    """Return the base-frame head pose of six Stewart angles over a body yaw.
 
-    Raises KinematicsError if the numerical solution does not converge. The pose is in the body
-    frame, so it does not depend on body_yaw; body_yaw only has to be finite. The solution is
-    searched from start (neutral when None): near the edge of the workspace two poses can share
-    the same angles, so a caller that tracks motion passes the previous pose.
+    Raises KinematicsError if the numerical solution does not converge (never NaN). The pose is
+    searched from start (the neutral head over the body when None): near the edge of the
+    workspace two poses can share the same angles, so a caller that tracks motion passes the
+    previous pose.
     """
 
 class SimBus:

@@ -74,11 +74,14 @@ describe('Controls', () => {
   it('clamps typed values to the slider limits', async () => {
     renderWithBridge(bridge, <Controls />)
     unlock('secret')
-    fireEvent.change(screen.getByTestId('control-head-yaw-value'), { target: { value: '90' } })
+    // Roll is bounded at ±40°; the yaw, in the base frame, reaches ±180° (the body turns too).
+    fireEvent.change(screen.getByTestId('control-head-roll-value'), { target: { value: '90' } })
+    fireEvent.change(screen.getByTestId('control-head-yaw-value'), { target: { value: '200' } })
     fireEvent.click(screen.getByTestId('send-head-pose'))
     await screen.findByTestId('command-ok')
     const body = bridge.requests.find((r) => r.path === '/api/commands/head_pose')?.body as Record<string, number>
-    expect(body.yaw).toBeCloseTo((65 * Math.PI) / 180)
+    expect(body.roll).toBeCloseTo((40 * Math.PI) / 180)
+    expect(body.yaw).toBeCloseTo(Math.PI)
   })
 
   it('sends while dragging only when asked, at most 10 commands a second', async () => {

@@ -3,14 +3,23 @@ import { useCommands, type HeadPose } from '../hooks/useCommands'
 import { useToken } from '../hooks/useToken'
 import { SliderField } from './SliderField'
 import { TokenForm } from './TokenForm'
+import { HEAD_ENVELOPE, JOINT_LIMITS } from '../generated/robotTable'
 
 const RAD = Math.PI / 180
-// Documented head envelope: ±30 mm, roll and pitch ±40°, yaw ±65° relative to the body.
-const TRANSLATION_MM = 30
-const ROLL_PITCH_DEG = 40
-const YAW_DEG = 65
-// ±π rounded inward to the slider's 0.001 rad: 3.142 would be past the limit and refused.
-const ANTENNA_RAD = Math.floor(Math.PI * 1000) / 1000
+// The head envelope of the robot table; the pose is in the base frame (zeros = neutral head).
+const TRANSLATION_MM = HEAD_ENVELOPE.maxTranslationM * 1000
+const ROLL_PITCH_DEG = Math.min(HEAD_ENVELOPE.maxRollDeg, HEAD_ENVELOPE.maxPitchDeg)
+// The head's yaw in the base frame: anywhere the body (±160°) and the head on it (±65°) reach;
+// the bridge refuses a yaw more than 65° from the present body yaw.
+const YAW_DEG = Math.min(
+  HEAD_ENVELOPE.maxHeadYawDeg,
+  HEAD_ENVELOPE.maxBodyYawDeg + HEAD_ENVELOPE.maxRelativeYawDeg,
+)
+// The antennas' limits rounded inward to the slider's 0.001 rad, so that no end is refused.
+const ANTENNA_RAD =
+  Math.floor(
+    Math.min(-JOINT_LIMITS.right_antenna.lower, JOINT_LIMITS.right_antenna.upper) * 1000,
+  ) / 1000
 // Live mode sends at most 10 commands a second while a slider moves.
 const LIVE_PERIOD_MS = 100
 
@@ -82,7 +91,7 @@ export function Controls() {
     <div data-testid="controls">
       <TokenForm token={token} onToken={setToken} />
       <fieldset disabled={locked} style={{ border: 0, padding: 0, margin: '8px 0 0' }}>
-        <h3>Head pose</h3>
+        <h3>Head pose (base frame)</h3>
         <SliderField id="control-head-x" label="x" {...mm} value={pose.x} onChange={setPoseField('x')} />
         <SliderField id="control-head-y" label="y" {...mm} value={pose.y} onChange={setPoseField('y')} />
         <SliderField id="control-head-z" label="z" {...mm} value={pose.z} onChange={setPoseField('z')} />

@@ -26,19 +26,18 @@ export function PoseView({ sample }: { sample: JointStatesData | null }) {
   const left = get(sample, 'left_antenna')
 
   return (
-    <svg className="pose" viewBox="0 0 360 150" role="img" aria-label="head pose, body yaw and antennas" data-testid="pose-view">
+    <svg className="pose" viewBox="0 0 360 150" role="img" aria-label="head pose in the base frame, body yaw and antennas" data-testid="pose-view">
       <g fill="none" stroke="currentColor" strokeWidth="1.5">
-        {/* Top view: body yaw turns the base; head yaw adds to it; x forward is up. */}
+        {/* Top view in the base frame (x forward is up): body yaw turns the body; the head's
+            pose is the base frame's too, so it does not turn with the body. */}
         <g transform="translate(60 70)">
           <circle r="40" strokeOpacity="0.4" />
           <line x1="0" y1="0" x2="0" y2="-40" strokeOpacity="0.4" strokeDasharray="3 3" />
-          <g transform={`rotate(${-body * DEG})`}>
-            <line x1="0" y1="0" x2="0" y2="-38" stroke={BODY_COLOR} strokeWidth="3" />
-            <g transform={`translate(${-y * PX_PER_M} ${-x * PX_PER_M}) rotate(${-yaw * DEG})`}>
-              <rect x="-22" y="-16" width="44" height="32" rx="10" />
-              <circle cx="-9" cy="-16" r="3" fill="currentColor" />
-              <circle cx="9" cy="-16" r="3" fill="currentColor" />
-            </g>
+          <line x1="0" y1="0" x2="0" y2="-38" stroke={BODY_COLOR} strokeWidth="3" transform={`rotate(${-body * DEG})`} />
+          <g transform={`translate(${-y * PX_PER_M} ${-x * PX_PER_M}) rotate(${-yaw * DEG})`}>
+            <rect x="-22" y="-16" width="44" height="32" rx="10" />
+            <circle cx="-9" cy="-16" r="3" fill="currentColor" />
+            <circle cx="9" cy="-16" r="3" fill="currentColor" />
           </g>
         </g>
         {/* Front view: roll tilts the head, y moves it sideways, z up; antennas on top. */}
@@ -63,7 +62,7 @@ export function PoseView({ sample }: { sample: JointStatesData | null }) {
         </g>
       </g>
       <g fontSize="10" fill="currentColor" textAnchor="middle">
-        <text x="60" y="140">top: body {fmtDeg(body)}, yaw {fmtDeg(yaw)}</text>
+        <text x="60" y="140">top (base frame): body {fmtDeg(body)}, head yaw {fmtDeg(yaw)}</text>
         <text x="180" y="140">front: roll {fmtDeg(roll)}, z {fmtMm(z)}</text>
         <text x="300" y="140">side: pitch {fmtDeg(pitch)}, x {fmtMm(x)}</text>
       </g>
