@@ -8,6 +8,7 @@ pub mod kinematics;
 pub mod protocol;
 #[cfg(feature = "python")]
 mod python;
+pub mod registers;
 pub mod timing;
 
 pub use error::{Error, Result};

@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::joints;
 use crate::kinematics;
 use crate::protocol;
+use crate::registers;
 
 /// The exception classes, built once when the module is imported.
 struct Exceptions {
@@ -255,9 +256,14 @@ struct SimBus {
 #[pymethods]
 impl SimBus {
     #[new]
-    #[pyo3(signature = (baudrate = 1_000_000))]
-    fn new(baudrate: u32) -> Self {
-        SimBus { inner: sim::SimBus::new(baudrate) }
+    #[pyo3(signature = (baudrate = 1_000_000, factory_fresh = false))]
+    fn new(baudrate: u32, factory_fresh: bool) -> Self {
+        let inner = if factory_fresh {
+            sim::SimBus::factory_fresh(baudrate)
+        } else {
+            sim::SimBus::new(baudrate)
+        };
+        SimBus { inner }
     }
     #[getter]
     fn baudrate(&self) -> u32 {
@@ -311,10 +317,12 @@ impl SimBus {
         d.set_item("temperature", m.temperature)?;
         d.set_item("voltage", m.voltage)?;
         d.set_item("hardware_error", m.hardware_error)?;
-        d.set_item("shutdown", m.shutdown)?;
         d.set_item("watchdog", m.watchdog)?;
-        d.set_item("goal_current", m.goal_current)?;
-        d.set_item("goal_velocity", m.goal_velocity)?;
+        d.set_item("writes", m.writes)?;
+        // Every stored setting, by its control-table name (shutdown, homing_offset, ...).
+        for register in registers::ALL.iter().filter(|r| r.writable) {
+            d.set_item(register.name, m.register(*register))?;
+        }
         d.set_item("unresponsive", m.unresponsive)?;
         d.set_item("crc_corruption", m.corrupt_crc)?;
         Ok(d)
