@@ -24,11 +24,12 @@ from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool, Trigger
 
-from reachy_mini_ros import command_results, diagnostics
+from reachy_mini_ros import command_results, diagnostics, motor_setup
+from reachy_mini_ros.interface import events
 from reachy_mini_ros.joints import (
     HEAD_POSE_JOINT_NAMES,
     JOINTS_BY_NAME,
@@ -67,6 +68,8 @@ class HardwareConfig:
     bus_watchdog_ms: int
     limits: dict[str, tuple[float, float]]
     motor_ids: dict[str, int]
+    motor_setup: str = "flash"
+    sim_factory_fresh: bool = False
 
 
 class ParameterError(ValueError):
@@ -122,6 +125,11 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
             )
         limits[name] = (max(lo, joint.lower), min(hi, joint.upper))
         motor_ids[name] = int(motor_id)
+    setup = str(params.get("motor_setup", "flash"))
+    if setup not in motor_setup.MODES:
+        raise ParameterError(
+            f"motor_setup must be one of {', '.join(motor_setup.MODES)}, got '{setup}'"
+        )
     port = str(params["serial_port"])
     if backend == "serial" and not port:
         raise ParameterError("serial_port must be a device path or 'auto'")
@@ -136,6 +144,8 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
         bus_watchdog_ms=watchdog,
         limits=limits,
         motor_ids=motor_ids,
+        motor_setup=setup,
+        sim_factory_fresh=bool(params.get("sim_factory_fresh", False)),
     )
 
 
@@ -166,6 +176,19 @@ class HardwareNode(LifecycleNode):
         self._last_pose: Any = None  # reachy_mini_core_rs.HeadPose of the last reading
         self._head_pose_pub: Any = None
         self._results_pub: Any = None
+        # The simulated motors outlive a cleanup, as a real robot's do: what a configure
+        # flashed is still flashed at the next one.
+        self._sim_bus: Any = None
+        self._motor_setup_summary = ""
+        self._events_pub = self.create_publisher(
+            DiagnosticStatus,
+            events.TOPIC,
+            QoSProfile(
+                depth=events.HISTORY_DEPTH,
+                reliability=ReliabilityPolicy.RELIABLE,
+                durability=DurabilityPolicy.TRANSIENT_LOCAL,
+            ),
+        )
 
         self._updater = diagnostics.make_updater(self, period=1.0)
         self._updater.setHardwareID(diagnostics.HARDWARE_ID)
@@ -197,6 +220,17 @@ class HardwareNode(LifecycleNode):
         declare("torque_off_on_deactivate", False, "Disable torque on deactivate.")
         declare("command_timeout", 1.0, "Seconds after which the command path is idle.")
         declare("bus_watchdog_ms", 0, "Motor bus watchdog in ms; 0 disables it.")
+        declare(
+            "motor_setup",
+            "flash",
+            "At configure, compare the motors' configuration with the robot table: 'flash' "
+            "writes what differs, 'check' refuses to configure, 'skip' does not look.",
+        )
+        declare(
+            "sim_factory_fresh",
+            False,
+            "backend 'sim' only: start the simulated motors with factory settings.",
+        )
         declare("joint_names", [j.name for j in MOTOR_JOINTS], "URDF joint names.")
         declare("motor_ids", [j.motor_id for j in MOTOR_JOINTS], "Dynamixel id of each joint.")
         declare("joint_lower_limits", [j.lower for j in MOTOR_JOINTS], "Lower limits, rad.")
@@ -212,6 +246,8 @@ class HardwareNode(LifecycleNode):
             "torque_off_on_deactivate",
             "command_timeout",
             "bus_watchdog_ms",
+            "motor_setup",
+            "sim_factory_fresh",
             "joint_names",
             "motor_ids",
             "joint_lower_limits",
@@ -260,11 +296,16 @@ class HardwareNode(LifecycleNode):
                 return TransitionCallbackReturn.FAILURE
             port = found
         try:
+            if config.backend == "sim" and self._sim_bus is None:
+                self._sim_bus = core.SimBus(
+                    baudrate=config.baudrate, factory_fresh=config.sim_factory_fresh
+                )
             loop = core.ControlLoop(
                 backend=config.backend,
                 port=port if config.backend == "serial" else None,
                 baudrate=config.baudrate,
                 rate_hz=config.control_rate_hz,
+                sim=self._sim_bus if config.backend == "sim" else None,
                 watchdog_ms=config.bus_watchdog_ms,
                 limits=config.limits,
             )
@@ -277,6 +318,9 @@ class HardwareNode(LifecycleNode):
             loop.close()
             self.get_logger().error(f"configure failed: motors {missing} do not answer")
             return TransitionCallbackReturn.FAILURE
+        if not self._setup_motors(core, loop, config.motor_setup):
+            loop.close()
+            return TransitionCallbackReturn.FAILURE
         self._core, self._loop, self._config = core, loop, config
         self._create_interfaces()
         self._lifecycle_state = "inactive"
@@ -285,6 +329,34 @@ class HardwareNode(LifecycleNode):
             f"rate={config.control_rate_hz:.0f} Hz motors={sorted(answered)}"
         )
         return super().on_configure(state)
+
+    def _setup_motors(self, core: Any, loop: Any, mode: str) -> bool:
+        """Check or flash the motors' configuration; return False when configure must stop."""
+        try:
+            report = loop.setup_motors(mode)
+        except core.CoreError as exc:
+            self.get_logger().error(f"configure failed: motor setup: {exc}")
+            return False
+        result = motor_setup.outcome(report)
+        getattr(self.get_logger(), result.level)(result.message)
+        self._motor_setup_summary = result.summary
+        self._diag_cache = None
+        if result.event:
+            self._publish_event(events.MOTOR_SETUP, result.ok, result.message, result.event)
+        return result.ok
+
+    def _publish_event(self, kind: str, ok: bool, message: str, values: dict[str, str]) -> None:
+        """Publish one event for the bridge's audit log."""
+        msg = DiagnosticStatus()
+        msg.name = kind
+        msg.level = DiagnosticStatus.WARN if ok else DiagnosticStatus.ERROR
+        msg.message = message
+        msg.hardware_id = self.get_fully_qualified_name()
+        msg.values = [
+            KeyValue(key=key, value=value)
+            for key, value in {**values, events.TIME_KEY: f"{time.time():.6f}"}.items()
+        ]
+        self._events_pub.publish(msg)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Start the control loop and the publishing."""
@@ -607,6 +679,7 @@ class HardwareNode(LifecycleNode):
             stats=loop.stats() if loop is not None else None,
             commands=self._commands,
             command_timeout=timeout,
+            motor_setup=self._motor_setup_summary,
             now=now,
         )
         self._diag_cache = (now, state)
