@@ -338,7 +338,14 @@ class HardwareNode(LifecycleNode):
             self.get_logger().error(f"configure failed: motor setup: {exc}")
             return False
         result = motor_setup.outcome(report)
-        getattr(self.get_logger(), result.level)(result.message)
+        # rclpy ties one call site to one severity: one call per level.
+        logger = self.get_logger()
+        if result.level == "error":
+            logger.error(result.message)
+        elif result.level == "warning":
+            logger.warning(result.message)
+        else:
+            logger.info(result.message)
         self._motor_setup_summary = result.summary
         self._diag_cache = None
         if result.event:
