@@ -28,7 +28,7 @@ from geometry_msgs.msg import PoseStamped
 from rclpy.exceptions import ParameterUninitializedException
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool
@@ -40,7 +40,7 @@ from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.state import HARDWARE_ID, DiagnosticStatus
 from reachy_mini_ros.db.url import default_data_dir
-from reachy_mini_ros.interface import node_help
+from reachy_mini_ros.interface import events, node_help
 from reachy_mini_ros.joints import HEAD_POSE_FRAME
 from reachy_mini_ros.logs import configure_logging, get_logger
 from reachy_mini_ros.rotations import rpy_to_quaternion
@@ -90,6 +90,18 @@ class BridgeNode(Node):
             command_results.TOPIC,
             self._on_command_result,
             QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE),
+        )
+        # What the hardware node did to the robot (a motor flash): kept by the publisher for
+        # late subscribers, so a bridge started after the flash still records it.
+        self.create_subscription(
+            DiagnosticStatusMsg,
+            events.TOPIC,
+            self._on_robot_event,
+            QoSProfile(
+                depth=events.HISTORY_DEPTH,
+                reliability=ReliabilityPolicy.RELIABLE,
+                durability=DurabilityPolicy.TRANSIENT_LOCAL,
+            ),
         )
         self._owned_subscriptions: list[Any] = []
         self.reset_subscriptions()
@@ -159,6 +171,24 @@ class BridgeNode(Node):
         if statuses:
             stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
             self.bridge.on_diagnostics(stamp or now, statuses)
+
+    def _on_robot_event(self, msg: DiagnosticStatusMsg) -> None:
+        if self.bridge is None:
+            return
+        values = {kv.key: kv.value for kv in msg.values}
+        try:
+            at = float(values.pop(events.TIME_KEY))
+        except (KeyError, ValueError):
+            at = time.time()
+        level = int.from_bytes(msg.level, "little") if isinstance(msg.level, bytes) else msg.level
+        self.bridge.on_robot_event(
+            level=int(level),
+            source=msg.hardware_id or "hardware_node",
+            kind=msg.name,
+            message=msg.message,
+            details=dict(values),
+            at=at,
+        )
 
     def _publish_diagnostics(self) -> None:
         bridge = self.bridge

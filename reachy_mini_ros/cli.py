@@ -162,19 +162,39 @@ def bringup(args: argparse.Namespace) -> int:
     return exit_code
 
 
-def sim_bus(_args: argparse.Namespace) -> int:
-    """Serve the simulated motors on a pseudo-terminal until interrupted."""
+def sim_bus(args: argparse.Namespace) -> int:
+    """Serve the simulated motors on a pseudo-terminal until interrupted.
+
+    The first line printed is the pty's path, for scripts; ``--link`` also keeps a symlink to
+    it, so that a configuration file can name a fixed port.
+    """
     import reachy_mini_core_rs as core
 
-    pty = core.PtyBus()
-    print(f"simulated Reachy Mini bus on {pty.path} (Ctrl-C to stop)", flush=True)
+    sim = core.SimBus(baudrate=args.baudrate, factory_fresh=args.factory_fresh)
+    pty = core.PtyBus(sim)
+    link = Path(args.link) if args.link else None
     try:
-        while True:
-            time.sleep(1.0)
+        if link is not None:
+            link.unlink(missing_ok=True)
+            link.symlink_to(pty.path)
+        print(pty.path, flush=True)
+        state = "factory-fresh" if args.factory_fresh else "flashed"
+        print(f"simulated Reachy Mini bus ({state} motors), Ctrl-C to stop", flush=True)
+        stop = False
+
+        def on_signal(_signum: int, _frame: object) -> None:
+            nonlocal stop
+            stop = True
+
+        signal.signal(signal.SIGTERM, on_signal)
+        while not stop:
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:
         pty.stop()
+        if link is not None and link.is_symlink():
+            link.unlink()
     return 0
 
 
@@ -200,6 +220,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     up.add_argument("--no-bridge", action="store_true", help="start the hardware node only")
     up.set_defaults(func=bringup)
     sim = sub.add_parser("sim-bus", help="serve the simulated motors on a pseudo-terminal")
+    sim.add_argument("--link", help="keep a symlink to the pty at this path")
+    sim.add_argument(
+        "--factory-fresh",
+        action="store_true",
+        help="start the motors with factory settings, as before the motor setup flashes them",
+    )
+    sim.add_argument("--baudrate", type=int, default=1_000_000, help="bus speed in baud")
     sim.set_defaults(func=sim_bus)
     return parser.parse_args(argv)
 

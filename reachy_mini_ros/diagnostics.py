@@ -97,6 +97,8 @@ class DiagnosticsState:
     loop_running: bool = False
     loop_exit_reason: str | None = None
     loop_restarts: int = 0
+    # What the last configure's motor setup found or did ("flashed 54 registers on 9 motors").
+    motor_setup: str = ""
     # Seconds without a new snapshot after which readings are reported stale.
     stale_after: float = 0.5
     now: float = field(default_factory=time.time)
@@ -150,6 +152,8 @@ def bus_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
     stats = state.stats
     stat.add("backend", state.backend)
     stat.add("configured_rate_hz", fmt(state.configured_rate_hz, 1))
+    if state.motor_setup:
+        stat.add("motor_setup", state.motor_setup)
     if stats is None:
         stat.add("state", "closed")
         stat.summary(WARN if state.lifecycle_state != "active" else ERROR, "bus not open")

@@ -24,12 +24,12 @@ from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
-from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool, Trigger
 
-from reachy_mini_ros import command_results, diagnostics
-from reachy_mini_ros.interface import node_help
+from reachy_mini_ros import command_results, diagnostics, motor_setup
+from reachy_mini_ros.interface import events, node_help
 from reachy_mini_ros.joints import (
     HEAD_POSE_FRAME,
     HEAD_POSE_JOINT_NAMES,
@@ -78,6 +78,8 @@ class HardwareConfig:
     limits: dict[str, tuple[float, float]]
     motor_ids: dict[str, int]
     automatic_body_yaw: bool = False
+    motor_setup: str = "flash"
+    sim_factory_fresh: bool = False
 
 
 class ParameterError(ValueError):
@@ -133,6 +135,11 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
             )
         limits[name] = (max(lo, joint.lower), min(hi, joint.upper))
         motor_ids[name] = int(motor_id)
+    setup = str(params.get("motor_setup", "flash"))
+    if setup not in motor_setup.MODES:
+        raise ParameterError(
+            f"motor_setup must be one of {', '.join(motor_setup.MODES)}, got '{setup}'"
+        )
     port = str(params["serial_port"])
     if backend == "serial" and not port:
         raise ParameterError("serial_port must be a device path or 'auto'")
@@ -148,6 +155,8 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
         limits=limits,
         motor_ids=motor_ids,
         automatic_body_yaw=bool(params.get("automatic_body_yaw", False)),
+        motor_setup=setup,
+        sim_factory_fresh=bool(params.get("sim_factory_fresh", False)),
     )
 
 
@@ -196,6 +205,19 @@ class HardwareNode(LifecycleNode):
         )
         self.create_service(SetBool, "/reachy_mini/enable_torque", self._on_enable_torque)
         self.create_service(Trigger, "/reachy_mini/reboot_motors", self._on_reboot)
+        # The simulated motors outlive a cleanup, as a real robot's do: what a configure
+        # flashed is still flashed at the next one.
+        self._sim_bus: Any = None
+        self._motor_setup_summary = ""
+        self._events_pub = self.create_publisher(
+            DiagnosticStatus,
+            events.TOPIC,
+            QoSProfile(
+                depth=events.HISTORY_DEPTH,
+                reliability=ReliabilityPolicy.RELIABLE,
+                durability=DurabilityPolicy.TRANSIENT_LOCAL,
+            ),
+        )
 
         self._updater = diagnostics.make_updater(self, period=1.0)
         self._updater.setHardwareID(diagnostics.HARDWARE_ID)
@@ -227,6 +249,17 @@ class HardwareNode(LifecycleNode):
         declare("torque_off_on_deactivate", False, "Disable torque on deactivate.")
         declare("command_timeout", 1.0, "Seconds after which the command path is idle.")
         declare("bus_watchdog_ms", 0, "Motor bus watchdog in ms; 0 disables it.")
+        declare(
+            "motor_setup",
+            "flash",
+            "At configure, compare the motors' configuration with the robot table: 'flash' "
+            "writes what differs, 'check' refuses to configure, 'skip' does not look.",
+        )
+        declare(
+            "sim_factory_fresh",
+            False,
+            "backend 'sim' only: start the simulated motors with factory settings.",
+        )
         declare("joint_names", [j.name for j in MOTOR_JOINTS], "URDF joint names.")
         declare("motor_ids", [j.motor_id for j in MOTOR_JOINTS], "Dynamixel id of each joint.")
         declare("joint_lower_limits", [j.lower for j in MOTOR_JOINTS], "Lower limits, rad.")
@@ -248,6 +281,8 @@ class HardwareNode(LifecycleNode):
             "torque_off_on_deactivate",
             "command_timeout",
             "bus_watchdog_ms",
+            "motor_setup",
+            "sim_factory_fresh",
             "joint_names",
             "motor_ids",
             "joint_lower_limits",
@@ -303,11 +338,16 @@ class HardwareNode(LifecycleNode):
                 return TransitionCallbackReturn.FAILURE
             port = found
         try:
+            if config.backend == "sim" and self._sim_bus is None:
+                self._sim_bus = core.SimBus(
+                    baudrate=config.baudrate, factory_fresh=config.sim_factory_fresh
+                )
             loop = core.ControlLoop(
                 backend=config.backend,
                 port=port if config.backend == "serial" else None,
                 baudrate=config.baudrate,
                 rate_hz=config.control_rate_hz,
+                sim=self._sim_bus if config.backend == "sim" else None,
                 watchdog_ms=config.bus_watchdog_ms,
                 limits=config.limits,
             )
@@ -320,6 +360,9 @@ class HardwareNode(LifecycleNode):
             loop.close()
             self.get_logger().error(f"configure failed: motors {missing} do not answer")
             return TransitionCallbackReturn.FAILURE
+        if not self._setup_motors(core, loop, config.motor_setup):
+            loop.close()
+            return TransitionCallbackReturn.FAILURE
         self._core, self._loop, self._config = core, loop, config
         self._create_interfaces()
         self._lifecycle_state = "inactive"
@@ -328,6 +371,41 @@ class HardwareNode(LifecycleNode):
             f"rate={config.control_rate_hz:.0f} Hz motors={sorted(answered)}"
         )
         return super().on_configure(state)
+
+    def _setup_motors(self, core: Any, loop: Any, mode: str) -> bool:
+        """Check or flash the motors' configuration; return False when configure must stop."""
+        try:
+            report = loop.setup_motors(mode)
+        except core.CoreError as exc:
+            self.get_logger().error(f"configure failed: motor setup: {exc}")
+            return False
+        result = motor_setup.outcome(report)
+        # rclpy ties one call site to one severity: one call per level.
+        logger = self.get_logger()
+        if result.level == "error":
+            logger.error(result.message)
+        elif result.level == "warning":
+            logger.warning(result.message)
+        else:
+            logger.info(result.message)
+        self._motor_setup_summary = result.summary
+        self._diag_cache = None
+        if result.event:
+            self._publish_event(events.MOTOR_SETUP, result.ok, result.message, result.event)
+        return result.ok
+
+    def _publish_event(self, kind: str, ok: bool, message: str, values: dict[str, str]) -> None:
+        """Publish one event for the bridge's audit log."""
+        msg = DiagnosticStatus()
+        msg.name = kind
+        msg.level = DiagnosticStatus.WARN if ok else DiagnosticStatus.ERROR
+        msg.message = message
+        msg.hardware_id = self.get_fully_qualified_name()
+        msg.values = [
+            KeyValue(key=key, value=value)
+            for key, value in {**values, events.TIME_KEY: f"{time.time():.6f}"}.items()
+        ]
+        self._events_pub.publish(msg)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         """Start the control loop, the publishing and the loop's watch."""
@@ -736,6 +814,7 @@ class HardwareNode(LifecycleNode):
             or (loop.exit_reason if loop is not None else None)
             or self._last_loop_failure,
             loop_restarts=self._loop_restarts,
+            motor_setup=self._motor_setup_summary,
             now=now,
         )
         self._diag_cache = (now, state)

@@ -19,6 +19,7 @@ use crate::joints::{
     addr, rad_to_ticks, ticks_to_rad, COUNT, JOINT_LIMITS, JOINT_NAMES, MOTOR_IDS,
     VELOCITY_UNIT_RAD_S,
 };
+use crate::motor_setup::{self, SetupMode, SetupReport};
 use crate::protocol::{le_i16, le_i32, le_u16};
 use crate::timing::{lower_timer_slack, request_realtime, wait_until, SPIN_NORMAL, SPIN_REALTIME};
 
@@ -340,6 +341,25 @@ impl ControlLoop {
             self.shared.set_bus_state(BusState::Connected);
         }
         Ok(answered)
+    }
+
+    /// Check (and in flash mode write) the motors' configuration against the robot table.
+    ///
+    /// Only while the loop thread is stopped: EEPROM writes need torque off, and the cycle must
+    /// not drive the motors meanwhile. The goals and torque are read again afterwards, since a
+    /// new homing offset moves Present and Goal Position.
+    pub fn setup_motors(&self, mode: SetupMode) -> Result<SetupReport> {
+        let thread = lock(&self.thread);
+        if thread.as_ref().is_some_and(|t| !t.is_finished()) {
+            return Err(Error::Limit("motor setup needs the control loop stopped".into()));
+        }
+        let mut guard = lock(&self.shared.bus);
+        let bus = guard.as_mut().ok_or_else(|| Error::Io("bus is closed".into()))?;
+        let report = motor_setup::setup(bus, mode)?;
+        if !report.written.is_empty() {
+            self.shared.initialise(bus);
+        }
+        Ok(report)
     }
 
     /// Start the loop thread, opening (or re-initialising) the bus first.

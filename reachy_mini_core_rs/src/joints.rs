@@ -6,25 +6,34 @@
 
 use std::f64::consts::PI;
 
-include!(concat!(env!("OUT_DIR"), "/robot_table.rs"));
+use crate::registers::{self, Register};
 
-/// Control table of the XL330 family (the addresses the driver needs).
+/// The generated constants; the ±π joint limits of the antennas are written out as numbers.
+#[allow(clippy::approx_constant)]
+mod table {
+    include!(concat!(env!("OUT_DIR"), "/robot_table.rs"));
+}
+pub use table::*;
+
+/// Control-table addresses the driver uses, kept for the code that writes raw addresses;
+/// sizes and signs are in `crate::registers`.
 pub mod addr {
-    pub const RETURN_DELAY_TIME: u16 = 9;
-    pub const OPERATING_MODE: u16 = 11;
-    pub const TEMPERATURE_LIMIT: u16 = 31;
-    pub const SHUTDOWN: u16 = 63;
-    pub const TORQUE_ENABLE: u16 = 64;
-    pub const HARDWARE_ERROR_STATUS: u16 = 70;
-    pub const BUS_WATCHDOG: u16 = 98;
-    pub const GOAL_CURRENT: u16 = 102;
-    pub const GOAL_VELOCITY: u16 = 104;
-    pub const GOAL_POSITION: u16 = 116;
-    pub const PRESENT_CURRENT: u16 = 126;
-    pub const PRESENT_VELOCITY: u16 = 128;
-    pub const PRESENT_POSITION: u16 = 132;
-    pub const PRESENT_INPUT_VOLTAGE: u16 = 144;
-    pub const PRESENT_TEMPERATURE: u16 = 146;
+    use crate::registers as r;
+    pub const RETURN_DELAY_TIME: u16 = r::RETURN_DELAY_TIME.address;
+    pub const OPERATING_MODE: u16 = r::OPERATING_MODE.address;
+    pub const TEMPERATURE_LIMIT: u16 = r::TEMPERATURE_LIMIT.address;
+    pub const SHUTDOWN: u16 = r::SHUTDOWN.address;
+    pub const TORQUE_ENABLE: u16 = r::TORQUE_ENABLE.address;
+    pub const HARDWARE_ERROR_STATUS: u16 = r::HARDWARE_ERROR_STATUS.address;
+    pub const BUS_WATCHDOG: u16 = r::BUS_WATCHDOG.address;
+    pub const GOAL_CURRENT: u16 = r::GOAL_CURRENT.address;
+    pub const GOAL_VELOCITY: u16 = r::GOAL_VELOCITY.address;
+    pub const GOAL_POSITION: u16 = r::GOAL_POSITION.address;
+    pub const PRESENT_CURRENT: u16 = r::PRESENT_CURRENT.address;
+    pub const PRESENT_VELOCITY: u16 = r::PRESENT_VELOCITY.address;
+    pub const PRESENT_POSITION: u16 = r::PRESENT_POSITION.address;
+    pub const PRESENT_INPUT_VOLTAGE: u16 = r::PRESENT_INPUT_VOLTAGE.address;
+    pub const PRESENT_TEMPERATURE: u16 = r::PRESENT_TEMPERATURE.address;
 }
 
 /// Hardware Error Status bits (address 70).
@@ -46,6 +55,22 @@ pub fn rad_to_ticks(rad: f64) -> i32 {
 
 /// Present Velocity unit: 0.229 rpm.
 pub const VELOCITY_UNIT_RAD_S: f64 = 0.229 * 2.0 * PI / 60.0;
+
+/// The configuration the robot table asks of motor k, in the order the vendor's daemon checks
+/// it (return delay, operating mode, limits, homing offset, shutdown), then the position gains.
+pub fn configuration(k: usize) -> [(Register, i64); 9] {
+    [
+        (registers::RETURN_DELAY_TIME, RETURN_DELAY_TIME[k] as i64),
+        (registers::OPERATING_MODE, OPERATING_MODE[k] as i64),
+        (registers::MIN_POSITION_LIMIT, MIN_POSITIONS[k] as i64),
+        (registers::MAX_POSITION_LIMIT, MAX_POSITIONS[k] as i64),
+        (registers::HOMING_OFFSET, HOMING_OFFSETS[k] as i64),
+        (registers::SHUTDOWN, SHUTDOWN[k] as i64),
+        (registers::POSITION_D_GAIN, POSITION_D_GAIN[k] as i64),
+        (registers::POSITION_I_GAIN, POSITION_I_GAIN[k] as i64),
+        (registers::POSITION_P_GAIN, POSITION_P_GAIN[k] as i64),
+    ]
+}
 
 /// Index of a joint name.
 pub fn index_of(name: &str) -> Option<usize> {

@@ -5,9 +5,11 @@ pub mod control_loop;
 pub mod error;
 pub mod joints;
 pub mod kinematics;
+pub mod motor_setup;
 pub mod protocol;
 #[cfg(feature = "python")]
 mod python;
+pub mod registers;
 pub mod timing;
 
 pub use error::{Error, Result};

@@ -17,7 +17,9 @@ use crate::control_loop::{self, Backend, LoopConfig};
 use crate::error::Error;
 use crate::joints;
 use crate::kinematics;
+use crate::motor_setup::{Difference, SetupMode};
 use crate::protocol;
+use crate::registers;
 
 /// The exception classes, built once when the module is imported.
 struct Exceptions {
@@ -257,9 +259,14 @@ struct SimBus {
 #[pymethods]
 impl SimBus {
     #[new]
-    #[pyo3(signature = (baudrate = 1_000_000))]
-    fn new(baudrate: u32) -> Self {
-        SimBus { inner: sim::SimBus::new(baudrate) }
+    #[pyo3(signature = (baudrate = 1_000_000, factory_fresh = false))]
+    fn new(baudrate: u32, factory_fresh: bool) -> Self {
+        let inner = if factory_fresh {
+            sim::SimBus::factory_fresh(baudrate)
+        } else {
+            sim::SimBus::new(baudrate)
+        };
+        SimBus { inner }
     }
     #[getter]
     fn baudrate(&self) -> u32 {
@@ -317,10 +324,12 @@ impl SimBus {
         d.set_item("temperature", m.temperature)?;
         d.set_item("voltage", m.voltage)?;
         d.set_item("hardware_error", m.hardware_error)?;
-        d.set_item("shutdown", m.shutdown)?;
         d.set_item("watchdog", m.watchdog)?;
-        d.set_item("goal_current", m.goal_current)?;
-        d.set_item("goal_velocity", m.goal_velocity)?;
+        d.set_item("writes", m.writes)?;
+        // Every stored setting, by its control-table name (shutdown, homing_offset, ...).
+        for register in registers::ALL.iter().filter(|r| r.writable) {
+            d.set_item(register.name, m.register(*register))?;
+        }
         d.set_item("unresponsive", m.unresponsive)?;
         d.set_item("crc_corruption", m.corrupt_crc)?;
         Ok(d)
@@ -713,6 +722,38 @@ impl ControlLoop {
     fn open(&self, py: Python<'_>) -> PyResult<Vec<u16>> {
         let ids = py.detach(|| self.inner.open()).py_err(py)?;
         Ok(ids.into_iter().map(u16::from).collect())
+    }
+    /// Compare the motors' configuration with the robot table; mode is "check", "flash" or
+    /// "skip". Only while the loop is stopped. Return what differed, what was written and what
+    /// did not take, as dicts of id, motor, register, address, found, expected (and reason).
+    fn setup_motors<'py>(&self, py: Python<'py>, mode: &str) -> PyResult<Bound<'py, PyDict>> {
+        let mode = SetupMode::parse(mode).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let report = py.detach(|| self.inner.setup_motors(mode)).py_err(py)?;
+        let entry = |d: &Difference| -> PyResult<Bound<'py, PyDict>> {
+            let e = PyDict::new(py);
+            e.set_item("id", d.id)?;
+            e.set_item("motor", d.motor)?;
+            e.set_item("register", d.register.name)?;
+            e.set_item("address", d.register.address)?;
+            e.set_item("found", d.found)?;
+            e.set_item("expected", d.expected)?;
+            Ok(e)
+        };
+        let out = PyDict::new(py);
+        out.set_item("mode", report.mode.as_str())?;
+        out.set_item("ok", report.ok())?;
+        let differences = report.differences.iter().map(entry).collect::<PyResult<Vec<_>>>()?;
+        out.set_item("differences", differences)?;
+        let written = report.written.iter().map(entry).collect::<PyResult<Vec<_>>>()?;
+        out.set_item("written", written)?;
+        let mut failed = Vec::new();
+        for failure in &report.failed {
+            let e = entry(&failure.difference)?;
+            e.set_item("reason", &failure.reason)?;
+            failed.push(e);
+        }
+        out.set_item("failed", failed)?;
+        Ok(out)
     }
     /// Start the loop thread (opens the bus first if needed).
     fn start(&self, py: Python<'_>) -> PyResult<()> {

@@ -108,6 +108,9 @@ class Bridge:
         self.server: uvicorn.Server | None = None
         self.process = psutil.Process()
         self._diagnostic_levels: dict[str, int] = {}
+        # Robot events that came before the database was opened (a flash at configure often
+        # does), recorded by the next pending_events job.
+        self._pending_events: list[dict[str, Any]] = []
         self.services = ServiceManager(
             [
                 DatabaseComponent(self),
@@ -177,9 +180,10 @@ class Bridge:
         kind: str,
         message: str,
         details: dict[str, object] | None = None,
+        at: float | None = None,
     ) -> None:
         """Record an event in the database and push it to WebSocket subscribers."""
-        now = time.time()
+        now = time.time() if at is None else at
         details = details or {}
         db = self.db
         if db is not None:
@@ -202,6 +206,38 @@ class Bridge:
         ).decode()
         self.hub.publish_threadsafe("events", frame)
 
+    def on_robot_event(
+        self,
+        *,
+        level: int,
+        source: str,
+        kind: str,
+        message: str,
+        details: dict[str, object],
+        at: float,
+    ) -> None:
+        """Take one event from /reachy_mini/events (ROS thread) for the audit log."""
+        event: dict[str, Any] = {
+            "level": level,
+            "source": source,
+            "kind": kind,
+            "message": message,
+            "details": details,
+            "at": at,
+        }
+        if self.db is None:
+            self._pending_events.append(event)
+            return
+        self.emit_event(**event)
+
+    def record_pending_events(self) -> None:
+        """Record the robot events kept while the database was not open yet."""
+        if self.db is None or not self._pending_events:
+            return
+        pending, self._pending_events = self._pending_events, []
+        for event in pending:
+            self.emit_event(**event)
+
     def _on_restart(self, name: str, healthy: bool, error: str | None) -> None:
         self.metrics.restarts[name] += 1
         self.emit_event(
@@ -218,6 +254,7 @@ class Bridge:
         """Return the scheduler's periodic jobs."""
         return [
             Job("diagnostic_levels", 1.0, self.record_diagnostic_level_changes),
+            Job("pending_events", 1.0, self.record_pending_events),
             Job("telemetry_flush", 1.0, self.flush_telemetry),
             Job("retention", RETENTION_INTERVAL_S, self.run_retention, blocking=True),
             Job("memory_trim", MEMORY_TRIM_INTERVAL_S, trim_memory),

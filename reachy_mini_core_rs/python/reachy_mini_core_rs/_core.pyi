@@ -6,7 +6,7 @@ control loop right after the bus read, so that ROS stamps can be derived from th
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Final
+from typing import Any, Final
 
 __version__: Final[str]
 
@@ -152,9 +152,13 @@ class SimBus:
 
     It speaks Protocol 2.0 byte for byte and every packet costs its wire time at the baud rate.
     One SimBus may be shared between a ControlLoop and the test that injects faults into it.
+    Its motors start flashed as the robot table says, holding the head at its neutral pose;
+    with factory_fresh they start with the e-manual's factory settings (homing offset 0,
+    limits 0…4095, return delay 250, shutdown 53, P 400) except their id and baud rate, in
+    the same physical positions, so their present positions lack the table's offsets.
     """
 
-    def __init__(self, baudrate: int = 1_000_000) -> None: ...
+    def __init__(self, baudrate: int = 1_000_000, factory_fresh: bool = False) -> None: ...
     @property
     def baudrate(self) -> int: ...
     def set_unresponsive(self, motor_id: int, unresponsive: bool) -> None:
@@ -175,7 +179,11 @@ class SimBus:
     def inject_panic(self) -> None:
         """Make the handling of the next packet panic, in whichever thread sends it."""
     def motor(self, motor_id: int) -> dict[str, float | int | bool]:
-        """Return the internal state of one motor (position, goal, torque, temperature...)."""
+        """Return the internal state of one motor (position, goal, torque, temperature...).
+
+        Also every writable control-table item by name (homing_offset, min_position_limit,
+        position_p_gain, led...) and ``writes``, the WRITE instructions it received.
+        """
 
 class PtyBus:
     """Serve a SimBus on a pseudo-terminal, so the serial transport can be used against it."""
@@ -310,6 +318,14 @@ class ControlLoop:
         """Open the bus and ping every motor; return the ids that answered.
 
         Raises BusError when the port cannot be opened.
+        """
+    def setup_motors(self, mode: str) -> dict[str, Any]:
+        """Compare the motors' configuration with the robot table; mode is check, flash or skip.
+
+        Only while the loop is stopped. Returns ``mode``, ``ok`` and the lists
+        ``differences`` (before any write), ``written`` and ``failed`` (with a ``reason``), each
+        entry a dict of id, motor, register, address, found, expected. Raises a CoreError when
+        the bus fails, ValueError for an unknown mode.
         """
     def start(self) -> None:
         """Start the loop thread (opens the bus first if needed)."""

@@ -1,8 +1,10 @@
 //! `reachy-mini-sim-bus`: serve the nine simulated motors of Reachy Mini on a pseudo-terminal.
 //!
-//! Usage: `reachy-mini-sim-bus [--baudrate N] [--link PATH]`. Prints the pty path on stdout,
-//! then answers until killed. `--link` also makes PATH a symlink to the pty, for a stable port
-//! name in configuration files.
+//! Usage: `reachy-mini-sim-bus [--baudrate N] [--link PATH] [--factory-fresh]`. Prints the pty
+//! path as its first line on stdout, then answers until killed. `--link` also makes PATH a
+//! symlink to the pty, for a stable port name in configuration files; `--factory-fresh` starts
+//! motors with the e-manual's factory settings (except id and baud rate), as before the motor
+//! setup flashes them.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -13,8 +15,13 @@ use reachy_mini_core_rs::bus::sim::SimBus;
 fn main() -> ExitCode {
     let mut baudrate = 1_000_000u32;
     let mut link: Option<String> = None;
+    let mut factory_fresh = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--factory-fresh" {
+            factory_fresh = true;
+            continue;
+        }
         match (arg.as_str(), args.next()) {
             ("--baudrate", Some(value)) => match value.parse() {
                 Ok(v) => baudrate = v,
@@ -25,12 +32,15 @@ fn main() -> ExitCode {
             },
             ("--link", Some(path)) => link = Some(path),
             _ => {
-                eprintln!("usage: reachy-mini-sim-bus [--baudrate N] [--link PATH]");
+                eprintln!(
+                    "usage: reachy-mini-sim-bus [--baudrate N] [--link PATH] [--factory-fresh]"
+                );
                 return ExitCode::from(2);
             }
         }
     }
-    let server = match PtyServer::start(SimBus::new(baudrate)) {
+    let sim = if factory_fresh { SimBus::factory_fresh(baudrate) } else { SimBus::new(baudrate) };
+    let server = match PtyServer::start(sim) {
         Ok(server) => server,
         Err(e) => {
             eprintln!("cannot start the simulated bus: {e}");
@@ -45,6 +55,8 @@ fn main() -> ExitCode {
         }
     }
     println!("{}", server.path());
+    // The first line is all a caller waits for; flush it before sleeping.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
     loop {
         std::thread::sleep(Duration::from_secs(3600));
     }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::protocol::{self, FastBlock, PacketParser, StatusPacket, STATUS_INSTRUCTION};
+use crate::registers::Register;
 use crate::timing::wire_time;
 
 /// A half-duplex byte pipe to the motors.
@@ -125,6 +126,18 @@ impl Bus {
     /// Write bytes to one motor and wait for its acknowledgement.
     pub fn write(&mut self, id: u8, address: u16, data: &[u8]) -> Result<()> {
         self.transact(id, &protocol::write(id, address, data), 0).map(|_| ())
+    }
+
+    /// Read one register of one motor and decode it with its size and sign.
+    pub fn read_register(&mut self, id: u8, register: Register) -> Result<i64> {
+        let data = self.read(id, register.address, register.size)?;
+        register.decode(&data)
+    }
+
+    /// Write one register of one motor; a value the register cannot hold never goes out.
+    pub fn write_register(&mut self, id: u8, register: Register, value: i64) -> Result<()> {
+        let data = register.encode(value)?;
+        self.write(id, register.address, &data)
     }
 
     /// Reboot one motor.
