@@ -29,9 +29,8 @@ from reachy_mini_ros.bringup import (
     RVIZ_FILE,
     URDF_FILE,
     NodeSpec,
-    default_params_file,
-    share_dir,
 )
+from reachy_mini_ros.interface.share import default_params_file, share_dir
 
 ARGUMENT_HELP = {
     "backend": "Motor bus: 'sim' (simulated motors) or 'serial' (the robot)",

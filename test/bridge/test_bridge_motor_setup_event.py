@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from support import Stack, running_stack, wait_for
 
-from reachy_mini_ros.bringup import default_params_file
+from reachy_mini_ros.interface.share import default_params_file
 
 
 def factory_fresh_params(tmp_path: Path) -> Path:

@@ -20,9 +20,8 @@ from reachy_mini_ros.bringup import (
     NODES,
     RVIZ_FILE,
     URDF_FILE,
-    default_params_file,
-    share_dir,
 )
+from reachy_mini_ros.interface.share import default_params_file, share_dir
 
 pytest.importorskip("launch", reason="launch is part of a ROS 2 install, not of the PyPI wheels")
 launch_ros = pytest.importorskip(
