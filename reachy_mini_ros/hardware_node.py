@@ -28,9 +28,9 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool, Trigger
 
-from reachy_mini_ros import command_results, diagnostics, motor_setup
-from reachy_mini_ros.interface import events, node_help
-from reachy_mini_ros.joints import (
+from reachy_mini_ros import diagnostics, motor_setup
+from reachy_mini_ros.interface import command_results, events, node_help
+from reachy_mini_ros.interface.joints import (
     HEAD_POSE_FRAME,
     HEAD_POSE_JOINT_NAMES,
     JOINTS_BY_NAME,
@@ -40,7 +40,7 @@ from reachy_mini_ros.joints import (
     check_head_pose,
     check_joint_goals,
 )
-from reachy_mini_ros.rotations import quaternion_to_rpy, rpy_to_quaternion
+from reachy_mini_ros.interface.rotations import quaternion_to_rpy, rpy_to_quaternion
 from reachy_mini_ros.serial_ports import find_reachy_mini_port
 
 NODE_NAME = "hardware_node"

@@ -11,7 +11,7 @@ from sensor_msgs.msg import JointState
 from support import RosClient, Stack, TopicRecorder, wait_for
 from websockets.sync.client import connect
 
-from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
+from reachy_mini_ros.interface.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
 
 
 def receive(ws: Any, kind: str, timeout: float = 10.0) -> dict[str, Any]:

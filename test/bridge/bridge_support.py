@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from support import Process, RosClient, free_port, start_process, wait_for
 
-from reachy_mini_ros import command_results
+from reachy_mini_ros.interface import command_results
 
 MOTOR_JOINTS = [
     "yaw_body",

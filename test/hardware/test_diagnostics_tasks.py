@@ -9,7 +9,7 @@ import pytest
 from support import status_values
 
 from reachy_mini_ros import diagnostics
-from reachy_mini_ros.joints import MOTOR_JOINTS
+from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 
 NOW = 1_700_000_000.0
 
