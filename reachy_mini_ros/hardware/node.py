@@ -28,7 +28,8 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool, Trigger
 
-from reachy_mini_ros import diagnostics, motor_setup
+from reachy_mini_ros.hardware import diagnostics, motor_setup
+from reachy_mini_ros.hardware.serial_ports import find_reachy_mini_port
 from reachy_mini_ros.interface import command_results, events, node_help
 from reachy_mini_ros.interface.joints import (
     HEAD_POSE_FRAME,
@@ -41,7 +42,6 @@ from reachy_mini_ros.interface.joints import (
     check_joint_goals,
 )
 from reachy_mini_ros.interface.rotations import quaternion_to_rpy, rpy_to_quaternion
-from reachy_mini_ros.serial_ports import find_reachy_mini_port
 
 NODE_NAME = "hardware_node"
 # Restarts of a dead control loop: the first 1 s after it died (4 diagnostics periods of

@@ -9,7 +9,7 @@ import pytest
 from diagnostic_msgs.msg import DiagnosticArray
 from support import RosClient, wait_for
 
-from reachy_mini_ros import diagnostics
+from reachy_mini_ros.hardware import diagnostics
 
 
 def capture(client: RosClient, updater_factory: Any) -> list[Any]:

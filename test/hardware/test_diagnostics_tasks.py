@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from support import status_values
 
-from reachy_mini_ros import diagnostics
+from reachy_mini_ros.hardware import diagnostics
 from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 
 NOW = 1_700_000_000.0
