@@ -50,7 +50,7 @@ NODES: tuple[NodeSpec, ...] = (
         PACKAGE,
         "bridge_node",
         "bridge_node",
-        module="reachy_mini_ros.bridge_node",
+        module="reachy_mini_ros.bridge.node",
         enabled_by="use_bridge",
         argument_parameters={"api_host": "bridge_host", "api_port": "bridge_port"},
     ),

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from reachy_mini_ros.logs import get_logger
-from reachy_mini_ros.service_manager import Component
+from reachy_mini_ros.bridge.logs import get_logger
+from reachy_mini_ros.bridge.service_manager import Component
 
 if TYPE_CHECKING:
     from reachy_mini_ros.bridge.runtime import Bridge

@@ -35,6 +35,7 @@ from std_srvs.srv import SetBool
 
 from reachy_mini_ros.bridge.app import create_app
 from reachy_mini_ros.bridge.config import BridgeConfig
+from reachy_mini_ros.bridge.logs import configure_logging, get_logger
 from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.state import HARDWARE_ID, DiagnosticStatus
@@ -42,7 +43,6 @@ from reachy_mini_ros.db.url import default_data_dir
 from reachy_mini_ros.interface import command_results, events, node_help
 from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME
 from reachy_mini_ros.interface.rotations import rpy_to_quaternion
-from reachy_mini_ros.logs import configure_logging, get_logger
 
 log = get_logger("reachy_mini.bridge_node")
 

@@ -11,7 +11,7 @@ import pytest
 @pytest.mark.parametrize(
     ("module", "node", "parameter"),
     [
-        ("reachy_mini_ros.bridge_node", "bridge_node", "api_port"),
+        ("reachy_mini_ros.bridge.node", "bridge_node", "api_port"),
         ("reachy_mini_ros.hardware.node", "hardware_node", "control_rate_hz"),
     ],
 )
