@@ -10,6 +10,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from support import RosClient, wait_for
 
 from reachy_mini_ros.hardware import diagnostics
+from reachy_mini_ros.hardware.updater import FallbackUpdater
 
 
 def capture(client: RosClient, updater_factory: Any) -> list[Any]:
@@ -56,7 +57,7 @@ def flatten(arrays: list[Any]) -> list[tuple[str, bytes, str, str, list[tuple[st
 def test_builtin_publisher_sends_named_statuses_with_levels_ids_and_values(
     ros: RosClient,
 ) -> None:
-    arrays = capture(ros, lambda node: diagnostics.FallbackUpdater(node, period=10.0))
+    arrays = capture(ros, lambda node: FallbackUpdater(node, period=10.0))
     statuses = flatten(arrays)
     # Each added task is announced as starting up, then one update sends both.
     assert statuses[0][:3] == (
@@ -78,6 +79,6 @@ def test_builtin_publisher_matches_diagnostic_updater(ros: RosClient) -> None:
     updater_module = pytest.importorskip(
         "diagnostic_updater", reason="diagnostic_updater is not installed (ROS install only)"
     )
-    ours = flatten(capture(ros, lambda node: diagnostics.FallbackUpdater(node, period=10.0)))
+    ours = flatten(capture(ros, lambda node: FallbackUpdater(node, period=10.0)))
     theirs = flatten(capture(ros, lambda node: updater_module.Updater(node, period=10.0)))
     assert ours[:4] == theirs[:4]
