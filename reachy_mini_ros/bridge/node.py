@@ -39,11 +39,12 @@ from reachy_mini_ros.bridge.outcomes import Outcomes
 from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.server import BridgeServer, listening_socket
-from reachy_mini_ros.bridge.state import HARDWARE_ID, DiagnosticStatus
+from reachy_mini_ros.bridge.state import DiagnosticStatus
 from reachy_mini_ros.db.url import default_data_dir
-from reachy_mini_ros.interface import command_results, events, node_help
+from reachy_mini_ros.interface import command_results, events, node_help, status
 from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME
 from reachy_mini_ros.interface.rotations import rpy_to_quaternion
+from reachy_mini_ros.interface.status import BridgeKey
 
 log = get_logger("reachy_mini.bridge_node")
 
@@ -59,7 +60,7 @@ class BridgeNode(Node):
     """Subscribe to the robot's state, forward commands and publish the bridge's diagnostics."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__("bridge_node", **kwargs)
+        super().__init__(status.BRIDGE_NODE, **kwargs)
         self.declare_parameter("api_host", "127.0.0.1")
         self.declare_parameter("api_port", 8000)
         self.declare_parameter("debug", False)
@@ -158,7 +159,7 @@ class BridgeNode(Node):
                 received=now,
             )
             for s in msg.status
-            if not s.name.startswith("bridge_node:")
+            if not s.name.startswith(status.BRIDGE_STATUS_PREFIX)
         ]
         if statuses:
             stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
@@ -175,7 +176,7 @@ class BridgeNode(Node):
         level = int.from_bytes(msg.level, "little") if isinstance(msg.level, bytes) else msg.level
         self.bridge.on_robot_event(
             level=int(level),
-            source=msg.hardware_id or "hardware_node",
+            source=msg.hardware_id or status.HARDWARE_NODE,
             kind=msg.name,
             message=msg.message,
             details=dict(values),
@@ -189,25 +190,28 @@ class BridgeNode(Node):
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         healthy = bridge.services.healthy()
-        for name, status in bridge.services.status.items():
+        for name, component in bridge.services.status.items():
             ok = healthy.get(name, False)
             level = (
                 DiagnosticStatusMsg.OK
                 if ok
-                else (DiagnosticStatusMsg.ERROR if status.critical else DiagnosticStatusMsg.WARN)
+                else (
+                    DiagnosticStatusMsg.ERROR if component.critical else DiagnosticStatusMsg.WARN
+                )
             )
-            uptime = status.uptime_s
+            uptime = component.uptime_s
             msg.status.append(
                 DiagnosticStatusMsg(
                     level=level,
-                    name=f"bridge_node: {name}",
-                    message="running" if ok else (status.last_error or status.state),
-                    hardware_id=HARDWARE_ID,
+                    name=status.status_name(status.BRIDGE_NODE, name),
+                    message="running" if ok else (component.last_error or component.state),
+                    hardware_id=status.HARDWARE_ID,
                     values=[
-                        KeyValue(key="state", value=status.state),
-                        KeyValue(key="restarts", value=str(status.restarts)),
+                        KeyValue(key=BridgeKey.STATE, value=component.state),
+                        KeyValue(key=BridgeKey.RESTARTS, value=str(component.restarts)),
                         KeyValue(
-                            key="uptime_s", value=f"{uptime:.1f}" if uptime is not None else ""
+                            key=BridgeKey.UPTIME_S,
+                            value=f"{uptime:.1f}" if uptime is not None else "",
                         ),
                     ],
                 )
@@ -281,7 +285,7 @@ def main(args: list[str] | None = None) -> None:
     """Run the bridge until Ctrl-C or SIGTERM."""
     if node_help.wants_help(args):
         node_help.print_help(
-            "bridge_node",
+            status.BRIDGE_NODE,
             "Serve Reachy Mini's web API, WebSocket and dashboard from the ROS graph.",
         )
         return

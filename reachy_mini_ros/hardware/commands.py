@@ -14,8 +14,7 @@ from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from sensor_msgs.msg import JointState
 
-from reachy_mini_ros.hardware import diagnostics
-from reachy_mini_ros.interface import command_results
+from reachy_mini_ros.interface import command_results, status
 from reachy_mini_ros.interface.joints import (
     STEWART_JOINT_NAMES,
     CommandError,
@@ -91,7 +90,7 @@ def result_message(command: str, stamp: Any, refusal: str | None) -> DiagnosticS
         level=DiagnosticStatus.ERROR if refusal else DiagnosticStatus.OK,
         name=command,
         message=refusal or command_results.ACCEPTED,
-        hardware_id=diagnostics.HARDWARE_ID,
+        hardware_id=status.HARDWARE_ID,
         values=[
             KeyValue(
                 key=command_results.STAMP_KEY,

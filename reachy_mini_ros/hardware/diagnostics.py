@@ -15,12 +15,12 @@ from typing import Any, Protocol
 
 from diagnostic_msgs.msg import DiagnosticStatus
 
+from reachy_mini_ros.interface.status import BusKey, CommandKey, CoreKey, MotorKey
+
 OK = DiagnosticStatus.OK
 WARN = DiagnosticStatus.WARN
 ERROR = DiagnosticStatus.ERROR
 STALE = DiagnosticStatus.STALE
-
-HARDWARE_ID = "reachy_mini"
 
 # Hardware Error Status bits of the XL330 control table (address 70).
 HARDWARE_ERROR_BITS: dict[int, str] = {
@@ -120,18 +120,18 @@ def motor_task(state: DiagnosticsState, index: int, stat: StatusLike) -> StatusL
     error_bits = int(snap.hardware_error[index])
     torque = bool(snap.torque_enabled[index])
     comm_errors = int(snap.comm_errors[index])
-    stat.add("joint", name)
-    stat.add("motor_id", str(snap.ids[index]))
-    stat.add("position_rad", fmt(float(snap.position[index]), 4))
-    stat.add("goal_rad", fmt(float(snap.goal[index]), 4))
-    stat.add("temperature", fmt(temperature, 1))
-    stat.add("voltage", fmt(voltage, 1))
-    stat.add("hardware_error", str(error_bits))
-    stat.add("hardware_error_bits", ", ".join(decode_hardware_error(error_bits)) or "none")
-    stat.add("torque", "on" if torque else "off")
-    stat.add("comm_errors", str(comm_errors))
+    stat.add(MotorKey.JOINT, name)
+    stat.add(MotorKey.MOTOR_ID, str(snap.ids[index]))
+    stat.add(MotorKey.POSITION_RAD, fmt(float(snap.position[index]), 4))
+    stat.add(MotorKey.GOAL_RAD, fmt(float(snap.goal[index]), 4))
+    stat.add(MotorKey.TEMPERATURE, fmt(temperature, 1))
+    stat.add(MotorKey.VOLTAGE, fmt(voltage, 1))
+    stat.add(MotorKey.HARDWARE_ERROR, str(error_bits))
+    stat.add(MotorKey.HARDWARE_ERROR_BITS, ", ".join(decode_hardware_error(error_bits)) or "none")
+    stat.add(MotorKey.TORQUE, "on" if torque else "off")
+    stat.add(MotorKey.COMM_ERRORS, str(comm_errors))
     age = state.now - float(snap.read_time)
-    stat.add("reading_age_s", fmt(age, 3))
+    stat.add(MotorKey.READING_AGE_S, fmt(age, 3))
     if error_bits:
         causes = ", ".join(decode_hardware_error(error_bits))
         stat.summary(ERROR, f"hardware error: {causes}; torque off until reboot")
@@ -149,28 +149,28 @@ def motor_task(state: DiagnosticsState, index: int, stat: StatusLike) -> StatusL
 def bus_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
     """Report the bus: achieved against configured rate, jitter, errors, connection."""
     stats = state.stats
-    stat.add("backend", state.backend)
-    stat.add("configured_rate_hz", fmt(state.configured_rate_hz, 1))
+    stat.add(BusKey.BACKEND, state.backend)
+    stat.add(BusKey.CONFIGURED_RATE_HZ, fmt(state.configured_rate_hz, 1))
     if state.motor_setup:
-        stat.add("motor_setup", state.motor_setup)
+        stat.add(BusKey.MOTOR_SETUP, state.motor_setup)
     if stats is None:
-        stat.add("state", "closed")
+        stat.add(BusKey.STATE, "closed")
         stat.summary(WARN if state.lifecycle_state != "active" else ERROR, "bus not open")
         return stat
     bus_state = str(stats.bus_state)
     achieved = float(stats.achieved_rate_hz)
-    stat.add("state", bus_state)
-    stat.add("achieved_rate_hz", fmt(achieved, 1))
-    stat.add("cycles", str(stats.cycles))
-    stat.add("jitter_p50_ms", fmt(float(stats.jitter_p50_ms), 3))
-    stat.add("jitter_p99_ms", fmt(float(stats.jitter_p99_ms), 3))
-    stat.add("jitter_max_ms", fmt(float(stats.jitter_max_ms), 3))
-    stat.add("read_ms_p50", fmt(float(stats.read_ms_p50), 3))
-    stat.add("write_ms_p50", fmt(float(stats.write_ms_p50), 3))
-    stat.add("reconnects", str(stats.reconnects))
+    stat.add(BusKey.STATE, bus_state)
+    stat.add(BusKey.ACHIEVED_RATE_HZ, fmt(achieved, 1))
+    stat.add(BusKey.CYCLES, str(stats.cycles))
+    stat.add(BusKey.JITTER_P50_MS, fmt(float(stats.jitter_p50_ms), 3))
+    stat.add(BusKey.JITTER_P99_MS, fmt(float(stats.jitter_p99_ms), 3))
+    stat.add(BusKey.JITTER_MAX_MS, fmt(float(stats.jitter_max_ms), 3))
+    stat.add(BusKey.READ_MS_P50, fmt(float(stats.read_ms_p50), 3))
+    stat.add(BusKey.WRITE_MS_P50, fmt(float(stats.write_ms_p50), 3))
+    stat.add(BusKey.RECONNECTS, str(stats.reconnects))
     errors = dict(stats.errors)
     for kind in sorted(errors):
-        stat.add(f"errors_{kind}", str(errors[kind]))
+        stat.add(f"{BusKey.ERRORS_PREFIX}{kind}", str(errors[kind]))
     period_ms = 1000.0 / state.configured_rate_hz if state.configured_rate_hz > 0 else 0.0
     if bus_state != "connected":
         stat.summary(ERROR, f"bus {bus_state}")
@@ -190,12 +190,12 @@ def bus_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
 def core_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
     """Report the Rust core: its version, backend, and whether its loop runs when it should."""
     running = state.loop_running
-    stat.add("version", state.core_version)
-    stat.add("backend", state.backend)
-    stat.add("loop_running", "true" if running else "false")
-    stat.add("lifecycle_state", state.lifecycle_state)
-    stat.add("loop_restarts", str(state.loop_restarts))
-    stat.add("loop_exit_reason", state.loop_exit_reason or "none")
+    stat.add(CoreKey.VERSION, state.core_version)
+    stat.add(CoreKey.BACKEND, state.backend)
+    stat.add(CoreKey.LOOP_RUNNING, "true" if running else "false")
+    stat.add(CoreKey.LIFECYCLE_STATE, state.lifecycle_state)
+    stat.add(CoreKey.LOOP_RESTARTS, str(state.loop_restarts))
+    stat.add(CoreKey.LOOP_EXIT_REASON, state.loop_exit_reason or "none")
     if state.lifecycle_state == "active" and not running:
         reason = state.loop_exit_reason or "the loop thread ended"
         stat.summary(ERROR, f"control loop not running: {reason}")
@@ -208,10 +208,10 @@ def command_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
     """Report the command path: age of the last command and refused commands."""
     commands = state.commands
     age = None if commands.last_command_time is None else state.now - commands.last_command_time
-    stat.add("accepted", str(commands.accepted))
-    stat.add("refused", str(commands.refused))
-    stat.add("last_command_age_s", "never" if age is None else fmt(age, 3))
-    stat.add("last_refusal", commands.last_refusal or "none")
+    stat.add(CommandKey.ACCEPTED, str(commands.accepted))
+    stat.add(CommandKey.REFUSED, str(commands.refused))
+    stat.add(CommandKey.LAST_COMMAND_AGE_S, "never" if age is None else fmt(age, 3))
+    stat.add(CommandKey.LAST_REFUSAL, commands.last_refusal or "none")
     message = "idle" if age is None or age > state.command_timeout else "receiving commands"
     if commands.refused:
         stat.summary(WARN, f"{message}; {commands.refused} refused, last: {commands.last_refusal}")

@@ -34,10 +34,10 @@ from reachy_mini_ros.hardware.parameters import (
     validate_config,
 )
 from reachy_mini_ros.hardware.publishing import ReadingPublisher
-from reachy_mini_ros.interface import command_results, events, node_help
+from reachy_mini_ros.interface import command_results, events, node_help, status
 from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 
-NODE_NAME = "hardware_node"
+NODE_NAME = status.HARDWARE_NODE
 
 
 class HardwareNode(LifecycleNode):
@@ -89,18 +89,21 @@ class HardwareNode(LifecycleNode):
         )
 
         self._updater = updater.make_updater(self, period=1.0)
-        self._updater.setHardwareID(diagnostics.HARDWARE_ID)
+        self._updater.setHardwareID(status.HARDWARE_ID)
         for index, joint in enumerate(MOTOR_JOINTS):
             self._updater.add(
-                f"Motor {joint.name}",
+                f"{status.MOTOR_TASK_PREFIX}{joint.name}",
                 lambda stat, i=index: diagnostics.motor_task(self._diag_state(), i, stat),
             )
-        self._updater.add("Bus", lambda stat: diagnostics.bus_task(self._diag_state(), stat))
         self._updater.add(
-            "Rust core", lambda stat: diagnostics.core_task(self._diag_state(), stat)
+            status.BUS_TASK, lambda stat: diagnostics.bus_task(self._diag_state(), stat)
         )
         self._updater.add(
-            "Command path", lambda stat: diagnostics.command_task(self._diag_state(), stat)
+            status.RUST_CORE_TASK, lambda stat: diagnostics.core_task(self._diag_state(), stat)
+        )
+        self._updater.add(
+            status.COMMAND_PATH_TASK,
+            lambda stat: diagnostics.command_task(self._diag_state(), stat),
         )
 
     # Lifecycle --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from support import RosClient, wait_for
 
 from reachy_mini_ros.hardware import diagnostics
 from reachy_mini_ros.hardware.updater import FallbackUpdater
+from reachy_mini_ros.interface.status import HARDWARE_ID
 
 
 def capture(client: RosClient, updater_factory: Any) -> list[Any]:
@@ -21,7 +22,7 @@ def capture(client: RosClient, updater_factory: Any) -> list[Any]:
     try:
         wait_for(lambda: node.count_subscribers("/diagnostics") > 0, 10.0, "the subscriber")
         updater = updater_factory(node)
-        updater.setHardwareID(diagnostics.HARDWARE_ID)
+        updater.setHardwareID(HARDWARE_ID)
         updater.add("Command path", lambda stat: diagnostics.command_task(_state(), stat))
         updater.add("Rust core", lambda stat: diagnostics.core_task(_state(), stat))
         updater.force_update()
