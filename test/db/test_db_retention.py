@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-from reachy_mini_ros.db import Database, TelemetryPoint
-from reachy_mini_ros.db import retention
+from reachy_mini_ros.db import Database, TelemetryPoint, retention
 
 DAY = 86_400.0
 
