@@ -114,9 +114,9 @@ class Bridge:
         self.services = ServiceManager(
             [
                 DatabaseComponent(self),
-                RosComponent(self),
+                RosComponent(ros, self.state, stale_after_s=config.stale_after_s),
                 ApiServerComponent(self),
-                WebSocketComponent(self),
+                WebSocketComponent(self.hub),
                 SchedulerComponent(self.jobs()),
             ],
             health_check_interval=config.health_check_interval,
