@@ -100,8 +100,8 @@ setup(
     cmdclass={"build_py": BuildWithCore},
     entry_points={
         "console_scripts": [
-            "hardware_node = reachy_mini_ros.hardware_node:main",
-            "bridge_node = reachy_mini_ros.bridge_node:main",
+            "hardware_node = reachy_mini_ros.hardware.node:main",
+            "bridge_node = reachy_mini_ros.bridge.node:main",
             "reachy-mini = reachy_mini_ros.cli:main",
         ],
     },

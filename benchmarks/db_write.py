@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "test"))
 
 from reachy_mini_ros.db import Database, TelemetryAggregator, TelemetryPoint  # noqa: E402
-from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES  # noqa: E402
+from reachy_mini_ros.interface.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES  # noqa: E402
 
 JOINTS = list(MOTOR_JOINT_NAMES) + list(HEAD_POSE_JOINT_NAMES)
 DAY_S = 86_400

@@ -22,6 +22,8 @@ class NodeSpec:
     package: str
     executable: str
     name: str
+    # Module that `python -m` runs for this package's nodes (the entry point's module).
+    module: str | None = None
     # Launch argument that turns the node on or off; None means always started.
     enabled_by: str | None = None
     # Whether the package's parameter file is passed to the node.
@@ -40,6 +42,7 @@ NODES: tuple[NodeSpec, ...] = (
         PACKAGE,
         "hardware_node",
         "hardware_node",
+        module="reachy_mini_ros.hardware.node",
         respawn=True,
         argument_parameters={"backend": "backend", "serial_port": "serial_port"},
     ),
@@ -47,6 +50,7 @@ NODES: tuple[NodeSpec, ...] = (
         PACKAGE,
         "bridge_node",
         "bridge_node",
+        module="reachy_mini_ros.bridge.node",
         enabled_by="use_bridge",
         argument_parameters={"api_host": "bridge_host", "api_port": "bridge_port"},
     ),

@@ -46,7 +46,9 @@ class Child:
 
 def node_args(spec: NodeSpec, params_file: Path, overrides: dict[str, str]) -> list[str]:
     """Return the command line of one of this package's nodes."""
-    args = [sys.executable, "-m", f"reachy_mini_ros.{spec.executable}", "--ros-args"]
+    if spec.module is None:
+        raise ValueError(f"{spec.executable} is not a node of this package")
+    args = [sys.executable, "-m", spec.module, "--ros-args"]
     args += ["-r", f"__node:={spec.name}"]
     if spec.uses_params_file:
         args += ["--params-file", str(params_file)]

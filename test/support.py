@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 import httpx
 import psutil
 
+from reachy_mini_ros.bringup import NODES
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 T = TypeVar("T")
@@ -171,13 +173,14 @@ class Stack:
         headers = {"Authorization": f"Bearer {token if token is not None else self.token}"}
         return httpx.post(self.base_url + path, json=json, headers=headers, timeout=5.0)
 
-    def node_process(self, module: str) -> psutil.Process:
-        """Return the process bringup runs for a node module ("bridge_node", ...)."""
+    def node_process(self, executable: str) -> psutil.Process:
+        """Return the process bringup runs for one of this package's nodes ("bridge_node", ...)."""
+        module = next(spec.module for spec in NODES if spec.executable == executable)
         for child in psutil.Process(self.process.popen.pid).children(recursive=True):
             with contextlib.suppress(psutil.Error):
-                if f"reachy_mini_ros.{module}" in child.cmdline():
+                if module in child.cmdline():
                     return child
-        raise LookupError(f"bringup runs no {module} process")
+        raise LookupError(f"bringup runs no {executable} process")
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from sensor_msgs.msg import JointState
 from support import RosClient, Stack, TopicRecorder, wait_for
 from websockets.sync.client import connect
 
-from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
+from reachy_mini_ros.interface.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
 
 
 def receive(ws: Any, kind: str, timeout: float = 10.0) -> dict[str, Any]:
@@ -73,9 +73,9 @@ def test_websocket_streams_joint_states_that_follow_a_dds_goal(
 
 def test_nodes_run_without_numpy(stack: Stack) -> None:
     # The message packages import numpy; the nodes defer it (reachy_mini_ros.numpy_on_demand).
-    for module in ("hardware_node", "bridge_node"):
-        maps = Path(f"/proc/{stack.node_process(module).pid}/maps").read_text()
-        assert "_multiarray_umath" not in maps, f"{module} has numpy loaded"
+    for node in ("hardware_node", "bridge_node"):
+        maps = Path(f"/proc/{stack.node_process(node).pid}/maps").read_text()
+        assert "_multiarray_umath" not in maps, f"{node} has numpy loaded"
 
 
 def test_a_head_pose_out_of_reach_is_refused_with_the_kinematics_reason(stack: Stack) -> None:

@@ -18,7 +18,7 @@ from reachy_mini_ros.bridge.schemas import (
     TorqueCommand,
 )
 from reachy_mini_ros.bridge.security import token_matches
-from reachy_mini_ros.joints import CommandError, check_head_pose, check_joint_goals
+from reachy_mini_ros.interface.joints import CommandError, check_head_pose, check_joint_goals
 
 # The torque service answers in a few ms; 5 s covers a hardware node busy re-enabling motors.
 TORQUE_CALL_TIMEOUT_S = 5.0

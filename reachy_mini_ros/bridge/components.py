@@ -1,4 +1,8 @@
-"""The bridge's components as the service manager sees them."""
+"""The bridge's components as the service manager sees them.
+
+Each component is given only what it watches (the objects themselves, or a small Protocol
+where the object appears later), never the whole Bridge.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +12,39 @@ import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from reachy_mini_ros.logs import get_logger
-from reachy_mini_ros.service_manager import Component
-
-if TYPE_CHECKING:
-    from reachy_mini_ros.bridge.runtime import Bridge
+from reachy_mini_ros.bridge.logs import get_logger
+from reachy_mini_ros.bridge.service_manager import Component
+from reachy_mini_ros.bridge.state import RobotState
+from reachy_mini_ros.bridge.ws import WsHub
 
 log = get_logger("reachy_mini.bridge.components")
+
+
+class DatabaseOwner(Protocol):
+    """Who opens the database and holds it, with its telemetry aggregator, once open."""
+
+    db: Any
+    aggregator: Any
+
+    def open_database(self) -> Any:
+        """Create the Database object once and return it."""
+
+
+class Resubscribing(Protocol):
+    """The ROS side, which subscribes afresh when its component restarts."""
+
+    def reset_subscriptions(self) -> None:
+        """Recreate the subscriptions."""
+
+
+class ServerOwner(Protocol):
+    """Who holds uvicorn's server once it exists (it is created after the app)."""
+
+    @property
+    def server(self) -> Any:
+        """Return the uvicorn server, or None before it exists."""
 
 
 class DatabaseComponent(Component):
@@ -24,32 +52,32 @@ class DatabaseComponent(Component):
 
     name = "database"
 
-    def __init__(self, bridge: Bridge) -> None:
-        self.bridge = bridge
+    def __init__(self, owner: DatabaseOwner) -> None:
+        self.owner = owner
 
     async def start(self) -> None:
         """Open the database; its writer keeps retrying in the background while it is down."""
-        db = self.bridge.open_database()
+        db = self.owner.open_database()
         await asyncio.to_thread(db.start)
 
     async def stop(self) -> None:
         """Flush what can be flushed and stop the writer."""
-        db = self.bridge.db
+        db = self.owner.db
         if db is not None:
-            aggregator = self.bridge.aggregator
+            aggregator = self.owner.aggregator
             if aggregator is not None:
                 aggregator.flush()
             await asyncio.to_thread(db.stop)
 
     async def check(self) -> bool:
         """Run a real round trip."""
-        db = self.bridge.db
+        db = self.owner.db
         return db is not None and await asyncio.to_thread(db.check)
 
     @property
     def healthy(self) -> bool:
         """Return the database's last known state."""
-        db = self.bridge.db
+        db = self.owner.db
         return db is not None and bool(db.healthy)
 
 
@@ -59,15 +87,19 @@ class RosComponent(Component):
     name = "ros"
     critical = True
 
-    def __init__(self, bridge: Bridge) -> None:
-        self.bridge = bridge
+    def __init__(
+        self, ros: Resubscribing | None, state: RobotState, *, stale_after_s: float
+    ) -> None:
+        self.ros = ros
+        self.state = state
+        self.stale_after_s = stale_after_s
         self.starts = 0
 
     async def start(self) -> None:
         """Subscribe afresh on a restart (the node subscribed when it was created)."""
         self.starts += 1
-        if self.starts > 1 and self.bridge.ros is not None:
-            self.bridge.ros.reset_subscriptions()
+        if self.starts > 1 and self.ros is not None:
+            self.ros.reset_subscriptions()
 
     async def stop(self) -> None:
         """Keep the node: it is shared with the process."""
@@ -75,8 +107,8 @@ class RosComponent(Component):
     @property
     def healthy(self) -> bool:
         """Return True while both topics arrived in the last `stale_after_s` seconds."""
-        state = self.bridge.state
-        limit = self.bridge.config.stale_after_s
+        state = self.state
+        limit = self.stale_after_s
         now = time.monotonic()
         joints = state.joint_state_age(now)
         diagnostics = state.diagnostics_age(now)
@@ -94,8 +126,8 @@ class ApiServerComponent(Component):
     name = "api_server"
     critical = True
 
-    def __init__(self, bridge: Bridge) -> None:
-        self.bridge = bridge
+    def __init__(self, owner: ServerOwner) -> None:
+        self.owner = owner
         self.serving = False
 
     async def start(self) -> None:
@@ -109,7 +141,7 @@ class ApiServerComponent(Component):
     @property
     def healthy(self) -> bool:
         """Return True while serving and uvicorn is not shutting down."""
-        server = self.bridge.server
+        server = self.owner.server
         return self.serving and (server is None or not server.should_exit)
 
 
@@ -118,21 +150,21 @@ class WebSocketComponent(Component):
 
     name = "websocket"
 
-    def __init__(self, bridge: Bridge) -> None:
-        self.bridge = bridge
+    def __init__(self, hub: WsHub) -> None:
+        self.hub = hub
 
     async def start(self) -> None:
         """Accept clients."""
-        self.bridge.hub.start()
+        self.hub.start()
 
     async def stop(self) -> None:
         """Close every client with 1001 (going away)."""
-        await self.bridge.hub.close_all()
+        await self.hub.close_all()
 
     @property
     def healthy(self) -> bool:
         """Return True while clients are accepted."""
-        return self.bridge.hub.running
+        return self.hub.running
 
 
 @dataclass

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from reachy_mini_ros.logs import get_logger
+from reachy_mini_ros.bridge.logs import get_logger
 
 log = get_logger("reachy_mini.bridge.errors")
 

@@ -11,8 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reachy_mini_ros.bridge.config import MAX_MESSAGE_BYTES
 from reachy_mini_ros.bridge.errors import error_body
+from reachy_mini_ros.bridge.logs import get_logger
 from reachy_mini_ros.bridge.metrics import Metrics
-from reachy_mini_ros.logs import get_logger
 
 log = get_logger("reachy_mini.bridge.http")
 REQUEST_ID_HEADER = b"x-request-id"

@@ -19,12 +19,12 @@ from reachy_mini_ros.bridge.components import (
     WebSocketComponent,
 )
 from reachy_mini_ros.bridge.config import BridgeConfig
+from reachy_mini_ros.bridge.logs import get_logger
 from reachy_mini_ros.bridge.metrics import Metrics
 from reachy_mini_ros.bridge.security import TokenSource
+from reachy_mini_ros.bridge.service_manager import ServiceManager
 from reachy_mini_ros.bridge.state import LEVEL_NAMES, DiagnosticStatus, RobotState
 from reachy_mini_ros.bridge.ws import WsHub
-from reachy_mini_ros.logs import get_logger
-from reachy_mini_ros.service_manager import ServiceManager
 
 if TYPE_CHECKING:
     import uvicorn
@@ -114,9 +114,9 @@ class Bridge:
         self.services = ServiceManager(
             [
                 DatabaseComponent(self),
-                RosComponent(self),
+                RosComponent(ros, self.state, stale_after_s=config.stale_after_s),
                 ApiServerComponent(self),
-                WebSocketComponent(self),
+                WebSocketComponent(self.hub),
                 SchedulerComponent(self.jobs()),
             ],
             health_check_interval=config.health_check_interval,

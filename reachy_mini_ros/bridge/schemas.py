@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic.json_schema import JsonDict
 
-from reachy_mini_ros.joints import (
+from reachy_mini_ros.interface.joints import (
     HEAD_PITCH_LIMIT,
     HEAD_ROLL_LIMIT,
     HEAD_TRANSLATION_LIMIT,

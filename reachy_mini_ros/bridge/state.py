@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
-HARDWARE_ID = "reachy_mini"
-RUST_CORE_STATUS = "hardware_node: Rust core"
+from reachy_mini_ros.interface.status import RUST_CORE_STATUS
+
 LEVEL_NAMES = {0: "ok", 1: "warn", 2: "error", 3: "stale"}
 
 

@@ -18,8 +18,8 @@ import orjson
 from starlette.websockets import WebSocket, WebSocketState
 
 from reachy_mini_ros.bridge.config import MAX_MESSAGE_BYTES
+from reachy_mini_ros.bridge.logs import get_logger
 from reachy_mini_ros.bridge.metrics import Metrics
-from reachy_mini_ros.logs import get_logger
 
 PROTOCOL_VERSION = 1
 CHANNELS = ("joint_states", "diagnostics", "events")

@@ -10,31 +10,25 @@ stored twice when a commit succeeded but its acknowledgement was lost.
 from __future__ import annotations
 
 import itertools
-import math
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import (
-    DBAPIError,
-    DisconnectionError,
-    InterfaceError,
-    OperationalError,
-    SQLAlchemyError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from reachy_mini_ros.db import migrate, repository
-from reachy_mini_ros.db.models import KIND_LENGTH, SOURCE_LENGTH, Event, Telemetry
+from reachy_mini_ros.db import migrate, repository, retention
+from reachy_mini_ros.db.errors import error_text, is_connection_error
+from reachy_mini_ros.db.models import Event, Telemetry
 from reachy_mini_ros.db.records import DatabaseUnavailable, EventRecord, TelemetryPoint
+from reachy_mini_ros.db.rows import event_row, jsonable_event, telemetry_row
 from reachy_mini_ros.db.session import create_db_engine, session_factory
 from reachy_mini_ros.db.url import normalize_url, redact_url
+from reachy_mini_ros.db.write_queue import EVENT, TELEMETRY, Item, WriteQueue
 
 log = structlog.get_logger("reachy_mini_ros.db")
 T = TypeVar("T")
@@ -46,13 +40,6 @@ BACKOFF_MAX_S = 2.0
 # With nothing to write, the writer still checks the database this often, so that `healthy`
 # follows an outage even when the robot is quiet.
 IDLE_PING_S = 5.0
-# Rows deleted per retention transaction: a few tens of ms of SQLite's write lock.
-RETENTION_CHUNK = 5_000
-# Error texts are kept short: a failed batch insert's message would otherwise carry its rows.
-ERROR_TEXT_LENGTH = 300
-
-_EVENT = 0
-_TELEMETRY = 1
 
 
 class Database:
@@ -72,22 +59,15 @@ class Database:
         self.flush_interval_s = max(0.0, flush_interval_s)
         self._engine: Engine = create_db_engine(self.url)
         self._sessions = session_factory(self._engine)
-        self._queue: deque[tuple[int, dict[str, Any]]] = deque()
-        self._lock = threading.Lock()
+        self._queue = WriteQueue(self.queue_size, self.batch_size)
         self._wake = threading.Event()
         # Each writer thread gets its own stop flag, and holds _writer_lock while it runs: after
         # a stop that timed out, a restarted writer waits for the old one instead of racing it.
         self._stopping = threading.Event()
         self._writer_lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        # The batch the writer is trying to store; only the writer thread touches it.
-        self._batch: list[tuple[int, dict[str, Any]]] = []
-        self._batch_size_now = 0
         self._ready = False
         self._healthy = False
-        self._dropped = 0
-        self._rejected = 0
-        self._written = 0
         self._last_error: str | None = None
         self._last_ok = 0.0
         self._down_logged = False
@@ -109,23 +89,22 @@ class Database:
     @property
     def dropped(self) -> int:
         """Return how many records were refused because the queue was full."""
-        return self._dropped
+        return self._queue.dropped
 
     @property
     def rejected(self) -> int:
         """Return how many records the database refused as invalid (never retried)."""
-        return self._rejected
+        return self._queue.rejected
 
     @property
     def queue_depth(self) -> int:
         """Return how many records wait to be written, including the batch being written."""
-        with self._lock:
-            return len(self._queue) + self._batch_size_now
+        return self._queue.depth
 
     @property
     def written(self) -> int:
         """Return how many records were written since start."""
-        return self._written
+        return self._queue.written
 
     @property
     def last_error(self) -> str | None:
@@ -204,31 +183,20 @@ class Database:
         time: float | None = None,
     ) -> bool:
         """Queue one event; return False (and count it as dropped) when the queue is full."""
-        row = {
-            "uid": self._new_uid(),
-            "time": _now() if time is None else float(time),
-            "level": int(level),
-            "source": str(source)[:SOURCE_LENGTH],
-            "kind": str(kind)[:KIND_LENGTH],
-            "message": str(message),
-            "details": dict(details) if details else {},
-        }
-        return self._put(_EVENT, row)
+        row = event_row(
+            uid=self._new_uid(),
+            time=_now() if time is None else float(time),
+            level=level,
+            source=source,
+            kind=kind,
+            message=message,
+            details=details,
+        )
+        return self._put(EVENT, row)
 
     def record_telemetry(self, point: TelemetryPoint) -> bool:
         """Queue one telemetry aggregate; return False (and count it) when the queue is full."""
-        row = {
-            "uid": self._new_uid(),
-            "joint": point.joint,
-            "start_time": float(point.start),
-            "end_time": float(point.end),
-            "count": int(point.count),
-            "mean": float(point.mean),
-            "minimum": float(point.min),
-            "maximum": float(point.max),
-            "last": float(point.last),
-        }
-        return self._put(_TELEMETRY, row)
+        return self._put(TELEMETRY, telemetry_row(uid=self._new_uid(), point=point))
 
     def _new_uid(self) -> str:
         """Return a key unique to this record across processes and restarts."""
@@ -236,15 +204,10 @@ class Database:
 
     def _put(self, table: int, row: dict[str, Any]) -> bool:
         """Append to the queue unless it is full."""
-        with self._lock:
-            if len(self._queue) >= self.queue_size:
-                self._dropped += 1
-                return False
-            self._queue.append((table, row))
-            full_batch = len(self._queue) >= self.batch_size
+        taken, full_batch = self._queue.put(table, row)
         if full_batch:
             self._wake.set()
-        return True
+        return taken
 
     # --- reading (callers' threads) --------------------------------------------------------
 
@@ -295,20 +258,12 @@ class Database:
         now = _now()
 
         def delete(session: Session) -> int:
-            # In chunks, each its own transaction: SQLite has one write lock, and the writer
-            # thread must not wait behind a month of deletions.
-            total = 0
-            while True:
-                events, telemetry = repository.delete_older_than(
-                    session,
-                    events_before=now - events_max_age_s,
-                    telemetry_before=now - telemetry_max_age_s,
-                    limit=RETENTION_CHUNK,
-                )
-                session.commit()
-                total += events + telemetry
-                if max(events, telemetry) < RETENTION_CHUNK:
-                    return total
+            return retention.delete_expired(
+                session,
+                now=now,
+                events_max_age_s=events_max_age_s,
+                telemetry_max_age_s=telemetry_max_age_s,
+            )
 
         deleted = self._read(delete)
         if deleted:
@@ -323,9 +278,9 @@ class Database:
             with self._sessions() as session:
                 result = work(session)
         except SQLAlchemyError as exc:
-            if _is_connection_error(exc):
+            if is_connection_error(exc):
                 self._set_unhealthy(exc)
-            raise DatabaseUnavailable(_error_text(exc)) from exc
+            raise DatabaseUnavailable(error_text(exc)) from exc
         self._last_ok = time.monotonic()
         return result
 
@@ -357,14 +312,14 @@ class Database:
                     delay = min(delay * 2, BACKOFF_MAX_S)
                     continue
                 delay = BACKOFF_INITIAL_S
-            if not self._batch:
-                if stopping and not self._queue:
+            if not self._queue.batch:
+                if stopping and not self._queue.waiting:
                     break
-                if not stopping and len(self._queue) < self.batch_size:
+                if not stopping and self._queue.waiting < self.batch_size:
                     self._wake.wait(self.flush_interval_s)
                     self._wake.clear()
-                self._take_batch()
-                if not self._batch:
+                self._queue.take_batch()
+                if not self._queue.batch:
                     if time.monotonic() - self._last_ok > IDLE_PING_S:
                         self.check()
                     continue
@@ -391,24 +346,19 @@ class Database:
         log.info("database_ready", url=self.redacted_url, revision=migrate.HEAD_REVISION)
         return True
 
-    def _take_batch(self) -> None:
-        """Move up to batch_size records from the queue into the batch."""
-        with self._lock:
-            count = min(self.batch_size, len(self._queue))
-            self._batch = [self._queue.popleft() for _ in range(count)]
-            self._batch_size_now = count
-
     def _write_batch(self) -> bool:
         """Store the batch in one transaction; keep it for a retry when the database is down."""
         try:
-            self._insert(self._batch)
+            self._insert(self._queue.batch)
         except Exception as exc:
-            if isinstance(exc, SQLAlchemyError) and _is_connection_error(exc):
+            if isinstance(exc, SQLAlchemyError) and is_connection_error(exc):
                 self._set_unhealthy(exc)
                 return False
             # The database refused some row: store the others one by one and drop the culprits,
             # so that one bad record cannot hold up the queue forever.
-            log.warning("database_batch_refused", error=_error_text(exc), rows=len(self._batch))
+            log.warning(
+                "database_batch_refused", error=error_text(exc), rows=len(self._queue.batch)
+            )
             if not self._write_rows_one_by_one():
                 return False
         self._finish_batch()
@@ -416,38 +366,31 @@ class Database:
 
     def _write_rows_one_by_one(self) -> bool:
         """Store each row of the batch alone; return False if the database went down."""
-        while self._batch:
+        queue = self._queue
+        while queue.batch:
             try:
-                self._insert(self._batch[:1])
+                self._insert(queue.batch[:1])
             except Exception as exc:
-                if isinstance(exc, SQLAlchemyError) and _is_connection_error(exc):
+                if isinstance(exc, SQLAlchemyError) and is_connection_error(exc):
                     self._set_unhealthy(exc)
                     return False
-                with self._lock:
-                    self._rejected += 1
-                log.warning("database_record_rejected", error=_error_text(exc))
+                log.warning("database_record_rejected", error=error_text(exc))
+                queue.drop_first(stored=False)
             else:
-                with self._lock:
-                    self._written += 1
-            with self._lock:
-                self._batch.pop(0)
-                self._batch_size_now = len(self._batch)
+                queue.drop_first(stored=True)
         return True
 
-    def _insert(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+    def _insert(self, batch: list[Item]) -> None:
         """Insert the batch's events and telemetry in one transaction."""
-        events = [_jsonable_event(row) for table, row in batch if table == _EVENT]
-        telemetry = [row for table, row in batch if table == _TELEMETRY]
+        events = [jsonable_event(row) for table, row in batch if table == EVENT]
+        telemetry = [row for table, row in batch if table == TELEMETRY]
         with self._sessions.begin() as session:
             repository.insert_ignoring_duplicates(session, table=Event, rows=events)
             repository.insert_ignoring_duplicates(session, table=Telemetry, rows=telemetry)
 
     def _finish_batch(self) -> None:
         """Count the stored batch and mark the database healthy."""
-        with self._lock:
-            self._written += len(self._batch)
-            self._batch = []
-            self._batch_size_now = 0
+        self._queue.finish_batch()
         self._last_ok = time.monotonic()
         self._set_healthy()
 
@@ -460,7 +403,7 @@ class Database:
 
     def _set_unhealthy(self, exc: BaseException) -> None:
         """Mark the database unhealthy with the error, logging the change once."""
-        self._last_error = _error_text(exc)
+        self._last_error = error_text(exc)
         if not self._down_logged:
             log.warning("database_unavailable", url=self.redacted_url, error=self._last_error)
             self._down_logged = True
@@ -470,38 +413,3 @@ class Database:
 def _now() -> float:
     """Return the wall-clock time in seconds since the epoch."""
     return time.time()
-
-
-def _is_connection_error(exc: SQLAlchemyError) -> bool:
-    """Return whether exc means the database is unreachable (retry) rather than a bad row."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    # SQLite reports "database is locked" as OperationalError too: also worth a retry.
-    return isinstance(
-        exc, OperationalError | InterfaceError | DisconnectionError | PoolTimeoutError
-    )
-
-
-def _error_text(exc: BaseException) -> str:
-    """Return a short text for exc, without the statement and parameters."""
-    origin = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    text_ = f"{type(origin).__name__}: {origin}".strip()
-    return text_[:ERROR_TEXT_LENGTH]
-
-
-def _jsonable_event(row: dict[str, Any]) -> dict[str, Any]:
-    """Return the row with details that any JSON column accepts."""
-    return {**row, "details": _jsonable(row["details"])}
-
-
-def _jsonable(value: object) -> Any:
-    """Return value as plain JSON data: str keys, finite numbers, lists; others as text."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(item) for item in value]
-    return str(value)

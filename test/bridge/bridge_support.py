@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from support import Process, RosClient, free_port, start_process, wait_for
 
-from reachy_mini_ros import command_results
+from reachy_mini_ros.interface import command_results
 
 MOTOR_JOINTS = [
     "yaw_body",
@@ -83,7 +83,7 @@ def bridge_env(data_dir: Path, token: str | None, **extra: str) -> dict[str, str
 
 def bridge_command(port: int, *params: str) -> list[str]:
     """Return the command line of a bridge_node on port, with extra `name:=value` params."""
-    args = [sys.executable, "-m", "reachy_mini_ros.bridge_node", "--ros-args"]
+    args = [sys.executable, "-m", "reachy_mini_ros.bridge.node", "--ros-args"]
     for param in (f"api_port:={port}", *params):
         args += ["-p", param]
     return args

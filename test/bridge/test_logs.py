@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import structlog
 
-from reachy_mini_ros.logs import configure_logging, get_logger
+from reachy_mini_ros.bridge.logs import configure_logging, get_logger
 
 
 @pytest.fixture

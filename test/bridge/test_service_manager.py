@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from reachy_mini_ros import service_manager
-from reachy_mini_ros.service_manager import Component, ServiceManager
+from reachy_mini_ros.bridge import service_manager
+from reachy_mini_ros.bridge.service_manager import Component, ServiceManager
 
 
 class Switch(Component):

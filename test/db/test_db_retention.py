@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-from reachy_mini_ros.db import Database, TelemetryPoint
-from reachy_mini_ros.db import database as database_module
+from reachy_mini_ros.db import Database, TelemetryPoint, retention
 
 DAY = 86_400.0
 
@@ -58,7 +57,7 @@ def test_retention_with_nothing_old_deletes_nothing(database: Database) -> None:
 def test_retention_deletes_in_chunks_until_nothing_old_is_left(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(database_module, "RETENTION_CHUNK", 7)
+    monkeypatch.setattr(retention, "RETENTION_CHUNK", 7)
     now = time.time()
     for i in range(23):
         database.record_event(

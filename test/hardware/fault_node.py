@@ -13,7 +13,7 @@ import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from std_srvs.srv import Trigger
 
-from reachy_mini_ros.hardware_node import HardwareNode
+from reachy_mini_ros.hardware.node import HardwareNode
 
 
 def main() -> None:

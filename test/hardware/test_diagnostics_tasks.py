@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from support import status_values
 
-from reachy_mini_ros import diagnostics
-from reachy_mini_ros.joints import MOTOR_JOINTS
+from reachy_mini_ros.hardware import diagnostics, updater
+from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 
 NOW = 1_700_000_000.0
 
@@ -73,8 +73,8 @@ def state(**changes: Any) -> diagnostics.DiagnosticsState:
     return diagnostics.DiagnosticsState(**values)
 
 
-def run(task: Any, *args: Any) -> diagnostics.StatusBuilder:
-    stat = diagnostics.StatusBuilder(name="test")
+def run(task: Any, *args: Any) -> updater.StatusBuilder:
+    stat = updater.StatusBuilder(name="test")
     task(*args, stat)
     return stat
 
@@ -212,7 +212,7 @@ def test_tasks_fill_diagnostic_updaters_status_wrapper_the_same_way() -> None:
         "diagnostic_updater", reason="diagnostic_updater is not installed (ROS install only)"
     )
     wrapper = wrapper_module.DiagnosticStatusWrapper()
-    ours = diagnostics.StatusBuilder()
+    ours = updater.StatusBuilder()
     for stat in (wrapper, ours):
         diagnostics.bus_task(state(), stat)
     assert wrapper.level == ours.level

@@ -25,9 +25,13 @@ from support import (
     wait_for,
 )
 
-from reachy_mini_ros import command_results
-from reachy_mini_ros.joints import HEAD_POSE_FRAME, HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
-from reachy_mini_ros.rotations import rpy_to_quaternion
+from reachy_mini_ros.interface import command_results
+from reachy_mini_ros.interface.joints import (
+    HEAD_POSE_FRAME,
+    HEAD_POSE_JOINT_NAMES,
+    MOTOR_JOINT_NAMES,
+)
+from reachy_mini_ros.interface.rotations import rpy_to_quaternion
 
 core = pytest.importorskip("reachy_mini_core_rs")
 

@@ -25,7 +25,7 @@ from support import (
     wait_for,
 )
 
-from reachy_mini_ros import command_results
+from reachy_mini_ros.interface import command_results
 
 
 def start_node(tmp_path: Path, domain: int, *params: str) -> Process:

@@ -11,8 +11,8 @@ import pytest
 @pytest.mark.parametrize(
     ("module", "node", "parameter"),
     [
-        ("reachy_mini_ros.bridge_node", "bridge_node", "api_port"),
-        ("reachy_mini_ros.hardware_node", "hardware_node", "control_rate_hz"),
+        ("reachy_mini_ros.bridge.node", "bridge_node", "api_port"),
+        ("reachy_mini_ros.hardware.node", "hardware_node", "control_rate_hz"),
     ],
 )
 @pytest.mark.parametrize("flag", ["--help", "-h"])

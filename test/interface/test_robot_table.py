@@ -10,8 +10,7 @@ import pytest
 from vendor_support import VENDOR_VERSION, run_vendor
 
 import reachy_mini_core_rs as core
-from reachy_mini_ros import joints
-from reachy_mini_ros.interface import robot_table
+from reachy_mini_ros.interface import joints, robot_table
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = robot_table.load()

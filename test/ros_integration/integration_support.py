@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from reachy_mini_ros.bringup import ANALYZERS_FILE, NODES
-from reachy_mini_ros.joints import MOTOR_JOINT_NAMES
+from reachy_mini_ros.interface.joints import MOTOR_JOINT_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -33,8 +33,8 @@ from reachy_mini_ros.bringup import (
     RVIZ_FILE,
     URDF_FILE,
 )
+from reachy_mini_ros.interface.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
 from reachy_mini_ros.interface.share import PACKAGE, PARAMS_FILE
-from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
 
 BIN = Path(sys.executable).parent
 PYTHON_DIR = f"python{sys.version_info.major}.{sys.version_info.minor}"

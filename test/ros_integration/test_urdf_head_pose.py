@@ -20,8 +20,8 @@ from urdf_parser_py.urdf import URDF, Robot
 
 from reachy_mini_ros.bringup import URDF_FILE
 from reachy_mini_ros.interface import robot_table
-from reachy_mini_ros.joints import HEAD_POSE_JOINT_NAMES
-from reachy_mini_ros.rotations import rpy_to_quaternion
+from reachy_mini_ros.interface.joints import HEAD_POSE_JOINT_NAMES
+from reachy_mini_ros.interface.rotations import rpy_to_quaternion
 
 core = pytest.importorskip("reachy_mini_core_rs")
 

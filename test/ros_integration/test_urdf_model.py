@@ -11,7 +11,7 @@ from urdf_parser_py.urdf import URDF, Robot
 
 from reachy_mini_ros.bringup import URDF_FILE
 from reachy_mini_ros.interface import robot_table
-from reachy_mini_ros.joints import (
+from reachy_mini_ros.interface.joints import (
     HEAD_PITCH_LIMIT,
     HEAD_POSE_JOINT_NAMES,
     HEAD_ROLL_LIMIT,

@@ -1,3 +1,4 @@
+import { MOTOR_STATUS_PREFIX } from './generated/status'
 import type { TimedStatus } from './ws/types'
 
 /** Hardware Error Status (address 70) bits of the XL330 motors. */
@@ -62,8 +63,7 @@ export function groupStatuses(statuses: TimedStatus[], nowS: number): Diagnostic
 
 /** Return the motor statuses (`hardware_node: Motor <joint>`) keyed by joint name. */
 export function motorStatuses(statuses: TimedStatus[]): [string, TimedStatus][] {
-  const prefix = 'hardware_node: Motor '
   return statuses
-    .filter((s) => s.name.startsWith(prefix))
-    .map((s) => [s.name.slice(prefix.length), s] as [string, TimedStatus])
+    .filter((s) => s.name.startsWith(MOTOR_STATUS_PREFIX))
+    .map((s) => [s.name.slice(MOTOR_STATUS_PREFIX.length), s] as [string, TimedStatus])
 }

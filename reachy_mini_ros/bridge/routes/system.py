@@ -24,6 +24,7 @@ from reachy_mini_ros.bridge.schemas import (
     SystemInfo,
     SystemStatus,
 )
+from reachy_mini_ros.interface.status import RUST_CORE_STATUS, CoreKey
 
 router = APIRouter(prefix="/system", tags=["system"])
 MIB = 1024 * 1024
@@ -94,7 +95,7 @@ def _ros_distro() -> str | None:
 async def info(bridge: BridgeDep) -> SystemInfo:
     """Return the configuration (no secrets) and the software environment."""
     config = bridge.config
-    core = bridge.state.diagnostics.statuses.get("hardware_node: Rust core")
+    core = bridge.state.diagnostics.statuses.get(RUST_CORE_STATUS)
     fresh = bridge.state.rust_core(config.stale_after_s)
     return SystemInfo(
         config=ConfigInfo(
@@ -118,9 +119,9 @@ async def info(bridge: BridgeDep) -> SystemInfo:
         ),
         rust_core=RustCoreInfo(
             available=fresh is not None,
-            version=core.values.get("version") if core else None,
-            backend=core.values.get("backend") if core else None,
-            loop_running=core.values.get("loop_running") if core else None,
+            version=core.values.get(CoreKey.VERSION) if core else None,
+            backend=core.values.get(CoreKey.BACKEND) if core else None,
+            loop_running=core.values.get(CoreKey.LOOP_RUNNING) if core else None,
         ),
         ros=RosInfo(
             distro=_ros_distro(),

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 
 from reachy_mini_ros.bridge import commands
+from reachy_mini_ros.bridge.logs import get_logger
 from reachy_mini_ros.bridge.runtime import Bridge
 from reachy_mini_ros.bridge.security import origin_allowed
-from reachy_mini_ros.logs import get_logger
 
 router = APIRouter()
 log = get_logger("reachy_mini.bridge.ws")

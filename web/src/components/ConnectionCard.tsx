@@ -1,12 +1,13 @@
 import type { SystemStatus } from '../api/client'
 import { useBackend } from '../backend'
+import { BUS_STATUS, BusKey } from '../generated/status'
 import { useConnection } from '../hooks/useConnection'
 import { useJointStream } from '../hooks/useJointStream'
 import type { DiagnosticsSnapshot } from '../ws/types'
 
 /** Return a value of the `hardware_node: Bus` diagnostic status, if present. */
 export function busValue(diag: DiagnosticsSnapshot | null, key: string): string | undefined {
-  return diag?.status.find((s) => s.name === 'hardware_node: Bus')?.values[key]
+  return diag?.status.find((s) => s.name === BUS_STATUS)?.values[key]
 }
 
 /** Show the WebSocket state and the achieved loop and joint state rates. */
@@ -15,9 +16,9 @@ export function ConnectionCard({ status, diagnostics }: { status: SystemStatus |
   const { socket } = useBackend()
   // Re-renders at the joint stream's display rate, so the frame count below stays current.
   useJointStream()
-  const achieved = Number.parseFloat(busValue(diagnostics, 'achieved_rate_hz') ?? '')
-  const configured = Number.parseFloat(busValue(diagnostics, 'configured_rate_hz') ?? '')
-  const busState = busValue(diagnostics, 'state')
+  const achieved = Number.parseFloat(busValue(diagnostics, BusKey.ACHIEVED_RATE_HZ) ?? '')
+  const configured = Number.parseFloat(busValue(diagnostics, BusKey.CONFIGURED_RATE_HZ) ?? '')
+  const busState = busValue(diagnostics, BusKey.STATE)
   const jsRate = status?.robot?.joint_state_rate_hz
   return (
     <dl className="kv">

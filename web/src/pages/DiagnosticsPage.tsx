@@ -1,5 +1,6 @@
 import { decodeHardwareError, groupStatuses, motorStatuses, effectiveLevel } from '../diagnostics'
 import { levelName } from '../format'
+import { MotorKey } from '../generated/status'
 import { useDiagnostics } from '../hooks/useDiagnostics'
 import { useNow } from '../hooks/useNow'
 import type { TimedStatus } from '../ws/types'
@@ -57,18 +58,18 @@ export function DiagnosticsPage() {
               </thead>
               <tbody>
                 {motors.map(([joint, s]) => {
-                  const causes = decodeHardwareError(s.values.hardware_error)
+                  const causes = decodeHardwareError(s.values[MotorKey.HARDWARE_ERROR])
                   return (
                     <tr key={joint} data-testid={`motor-${joint}`}>
                       <td>{joint}</td>
                       <td>
                         <Level level={effectiveLevel(s, now)} />
                       </td>
-                      <td className="num">{s.values.temperature ?? '—'} °C</td>
-                      <td className="num">{s.values.voltage ?? '—'} V</td>
-                      <td>{s.values.torque ?? '—'}</td>
+                      <td className="num">{s.values[MotorKey.TEMPERATURE] ?? '—'} °C</td>
+                      <td className="num">{s.values[MotorKey.VOLTAGE] ?? '—'} V</td>
+                      <td>{s.values[MotorKey.TORQUE] ?? '—'}</td>
                       <td className={causes.length ? 'error' : ''}>{causes.length ? causes.join(', ') : 'none'}</td>
-                      <td className="num">{s.values.comm_errors ?? '—'}</td>
+                      <td className="num">{s.values[MotorKey.COMM_ERRORS] ?? '—'}</td>
                     </tr>
                   )
                 })}

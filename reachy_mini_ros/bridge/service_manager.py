@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from reachy_mini_ros.logs import get_logger
+from reachy_mini_ros.bridge.logs import get_logger
 
 log = get_logger("reachy_mini.service_manager")
 

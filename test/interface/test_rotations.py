@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reachy_mini_ros.rotations import quaternion_to_rpy, rpy_to_quaternion
+from reachy_mini_ros.interface.rotations import quaternion_to_rpy, rpy_to_quaternion
 
 angle = st.floats(min_value=-math.pi + 1e-6, max_value=math.pi - 1e-6)
 # Away from pitch ±90°, where roll and yaw are not separable.

@@ -13,7 +13,6 @@ import reachy_mini_ros.numpy_on_demand  # noqa: F401  # isort: skip
 import asyncio
 import contextlib
 import signal
-import socket
 import sys
 import threading
 import time
@@ -33,40 +32,35 @@ from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool
 
-from reachy_mini_ros import command_results
 from reachy_mini_ros.bridge.app import create_app
 from reachy_mini_ros.bridge.config import BridgeConfig
+from reachy_mini_ros.bridge.logs import configure_logging, get_logger
+from reachy_mini_ros.bridge.outcomes import Outcomes
 from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
-from reachy_mini_ros.bridge.state import HARDWARE_ID, DiagnosticStatus
+from reachy_mini_ros.bridge.server import BridgeServer, listening_socket
+from reachy_mini_ros.bridge.state import DiagnosticStatus
 from reachy_mini_ros.db.url import default_data_dir
-from reachy_mini_ros.interface import events, node_help
-from reachy_mini_ros.joints import HEAD_POSE_FRAME
-from reachy_mini_ros.logs import configure_logging, get_logger
-from reachy_mini_ros.rotations import rpy_to_quaternion
+from reachy_mini_ros.interface import command_results, events, node_help, status
+from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME
+from reachy_mini_ros.interface.rotations import rpy_to_quaternion
+from reachy_mini_ros.interface.status import BridgeKey
 
 log = get_logger("reachy_mini.bridge_node")
 
 # Waiting for the torque service longer than this answers 503: the hardware node is not up.
 SERVICE_WAIT_S = 2.0
-# How long a joint or head pose command waits for the hardware node's outcome (it comes
-# within milliseconds).
-RESULT_WAIT_S = 1.0
 # A WebSocket message may be up to 1 MiB on the wire so that the app can answer an oversized
 # one (over 64 KiB) with an error instead of uvicorn closing the connection.
 WS_MAX_WIRE_BYTES = 1024 * 1024
 SWITCH_INTERVAL_S = 0.001
-# Kernel send buffer of every connection (Linux doubles it): a stalled WebSocket client holds
-# at most this much plus uvicorn's 64 KiB before its sender blocks and it starts losing frames,
-# instead of the several MiB that autotuning grants. 128 KiB is 2 s of one 60 Hz stream.
-SEND_BUFFER_BYTES = 128 * 1024
 
 
 class BridgeNode(Node):
     """Subscribe to the robot's state, forward commands and publish the bridge's diagnostics."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__("bridge_node", **kwargs)
+        super().__init__(status.BRIDGE_NODE, **kwargs)
         self.declare_parameter("api_host", "127.0.0.1")
         self.declare_parameter("api_port", 8000)
         self.declare_parameter("debug", False)
@@ -83,12 +77,11 @@ class BridgeNode(Node):
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self._torque: Any = self.create_client(SetBool, "/reachy_mini/enable_torque")
         # Outcomes awaited by the web side, by (command, stamp): its loop and future.
-        self._awaiting: dict[tuple[str, str], tuple[Any, asyncio.Future[tuple[bool, str]]]] = {}
-        self._awaiting_lock = threading.Lock()
+        self._outcomes = Outcomes()
         self.create_subscription(
             DiagnosticStatusMsg,
             command_results.TOPIC,
-            self._on_command_result,
+            self._outcomes.on_result,
             QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE),
         )
         # What the hardware node did to the robot (a motor flash): kept by the publisher for
@@ -166,7 +159,7 @@ class BridgeNode(Node):
                 received=now,
             )
             for s in msg.status
-            if not s.name.startswith("bridge_node:")
+            if not s.name.startswith(status.BRIDGE_STATUS_PREFIX)
         ]
         if statuses:
             stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
@@ -183,7 +176,7 @@ class BridgeNode(Node):
         level = int.from_bytes(msg.level, "little") if isinstance(msg.level, bytes) else msg.level
         self.bridge.on_robot_event(
             level=int(level),
-            source=msg.hardware_id or "hardware_node",
+            source=msg.hardware_id or status.HARDWARE_NODE,
             kind=msg.name,
             message=msg.message,
             details=dict(values),
@@ -197,25 +190,28 @@ class BridgeNode(Node):
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         healthy = bridge.services.healthy()
-        for name, status in bridge.services.status.items():
+        for name, component in bridge.services.status.items():
             ok = healthy.get(name, False)
             level = (
                 DiagnosticStatusMsg.OK
                 if ok
-                else (DiagnosticStatusMsg.ERROR if status.critical else DiagnosticStatusMsg.WARN)
+                else (
+                    DiagnosticStatusMsg.ERROR if component.critical else DiagnosticStatusMsg.WARN
+                )
             )
-            uptime = status.uptime_s
+            uptime = component.uptime_s
             msg.status.append(
                 DiagnosticStatusMsg(
                     level=level,
-                    name=f"bridge_node: {name}",
-                    message="running" if ok else (status.last_error or status.state),
-                    hardware_id=HARDWARE_ID,
+                    name=status.status_name(status.BRIDGE_NODE, name),
+                    message="running" if ok else (component.last_error or component.state),
+                    hardware_id=status.HARDWARE_ID,
                     values=[
-                        KeyValue(key="state", value=status.state),
-                        KeyValue(key="restarts", value=str(status.restarts)),
+                        KeyValue(key=BridgeKey.STATE, value=component.state),
+                        KeyValue(key=BridgeKey.RESTARTS, value=str(component.restarts)),
                         KeyValue(
-                            key="uptime_s", value=f"{uptime:.1f}" if uptime is not None else ""
+                            key=BridgeKey.UPTIME_S,
+                            value=f"{uptime:.1f}" if uptime is not None else "",
                         ),
                     ],
                 )
@@ -226,7 +222,7 @@ class BridgeNode(Node):
         """Publish goal positions; return how the hardware node took them.
 
         Raises ServiceUnavailableError when no hardware node subscribes, TimeoutError when its
-        outcome does not come within RESULT_WAIT_S.
+        outcome does not come within outcomes.RESULT_WAIT_S.
         """
         if self._joint_pub.get_subscription_count() == 0:
             raise ServiceUnavailableError("no hardware node subscribes to joint commands")
@@ -241,7 +237,7 @@ class BridgeNode(Node):
         """Publish a head pose goal (base frame); return how the hardware node took it.
 
         Raises ServiceUnavailableError when no hardware node subscribes, TimeoutError when its
-        outcome does not come within RESULT_WAIT_S.
+        outcome does not come within outcomes.RESULT_WAIT_S.
         """
         if self._pose_pub.get_subscription_count() == 0:
             raise ServiceUnavailableError("no hardware node subscribes to head pose commands")
@@ -254,43 +250,9 @@ class BridgeNode(Node):
 
     async def _send_awaiting(self, command: str, publisher: Any, msg: Any) -> tuple[bool, str]:
         """Stamp msg with a key of its own, publish it and wait for its outcome."""
-        loop = asyncio.get_running_loop()
-        outcome: asyncio.Future[tuple[bool, str]] = loop.create_future()
-        with self._awaiting_lock:
-            # The stamp names the command: one not awaited already.
-            nanoseconds = self.get_clock().now().nanoseconds
-            while (command, self._stamp_key(nanoseconds)) in self._awaiting:
-                nanoseconds += 1
-            key = (command, self._stamp_key(nanoseconds))
-            self._awaiting[key] = (loop, outcome)
-        msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(nanoseconds, 1_000_000_000)
-        try:
-            publisher.publish(msg)
-            async with asyncio.timeout(RESULT_WAIT_S):
-                return await outcome
-        finally:
-            with self._awaiting_lock:
-                del self._awaiting[key]
-
-    @staticmethod
-    def _stamp_key(nanoseconds: int) -> str:
-        return command_results.stamp_text(*divmod(nanoseconds, 1_000_000_000))
-
-    def _on_command_result(self, msg: DiagnosticStatusMsg) -> None:
-        stamp = next((v.value for v in msg.values if v.key == command_results.STAMP_KEY), "")
-        with self._awaiting_lock:
-            awaiting = self._awaiting.get((msg.name, stamp))
-        if awaiting is None:
-            return  # another sender's command
-        loop, outcome = awaiting
-        level = int.from_bytes(msg.level, "little") if isinstance(msg.level, bytes) else msg.level
-        result = (level == 0, str(msg.message))
-
-        def settle() -> None:
-            if not outcome.done():
-                outcome.set_result(result)
-
-        loop.call_soon_threadsafe(settle)
+        return await self._outcomes.publish_and_wait(
+            command, publisher, msg, now_ns=lambda: self.get_clock().now().nanoseconds
+        )
 
     async def set_torque(self, enabled: bool) -> tuple[bool, str]:
         """Call /reachy_mini/enable_torque; raise ServiceUnavailableError if it is absent."""
@@ -319,43 +281,11 @@ class BridgeNode(Node):
         return bool(response.success), str(response.message)
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """Bind host:port; accepted connections inherit its bounded send buffer."""
-    family, _, _, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
-        sock.bind(address)
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
-
-
-class BridgeServer(uvicorn.Server):
-    """uvicorn's server, closing WebSocket clients with 1001 before it drops connections."""
-
-    def __init__(self, config: uvicorn.Config, bridge: Bridge) -> None:
-        super().__init__(config)
-        self.bridge = bridge
-
-    async def shutdown(self, sockets: Any = None) -> None:
-        """Say goodbye to WebSocket clients, then shut down as usual."""
-        with contextlib.suppress(Exception):
-            await self.bridge.services.stop_checking()
-            await self.bridge.hub.close_all()
-        await super().shutdown(sockets)
-
-
 def main(args: list[str] | None = None) -> None:
     """Run the bridge until Ctrl-C or SIGTERM."""
     if node_help.wants_help(args):
         node_help.print_help(
-            "bridge_node",
+            status.BRIDGE_NODE,
             "Serve Reachy Mini's web API, WebSocket and dashboard from the ROS graph.",
         )
         return

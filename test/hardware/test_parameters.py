@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reachy_mini_ros.hardware_node import ParameterError, validate_config
+from reachy_mini_ros.hardware.parameters import ParameterError, validate_config
 from reachy_mini_ros.interface import robot_table
 from reachy_mini_ros.interface.share import default_params_file
 

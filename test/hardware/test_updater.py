@@ -9,7 +9,9 @@ import pytest
 from diagnostic_msgs.msg import DiagnosticArray
 from support import RosClient, wait_for
 
-from reachy_mini_ros import diagnostics
+from reachy_mini_ros.hardware import diagnostics
+from reachy_mini_ros.hardware.updater import FallbackUpdater
+from reachy_mini_ros.interface.status import HARDWARE_ID
 
 
 def capture(client: RosClient, updater_factory: Any) -> list[Any]:
@@ -20,7 +22,7 @@ def capture(client: RosClient, updater_factory: Any) -> list[Any]:
     try:
         wait_for(lambda: node.count_subscribers("/diagnostics") > 0, 10.0, "the subscriber")
         updater = updater_factory(node)
-        updater.setHardwareID(diagnostics.HARDWARE_ID)
+        updater.setHardwareID(HARDWARE_ID)
         updater.add("Command path", lambda stat: diagnostics.command_task(_state(), stat))
         updater.add("Rust core", lambda stat: diagnostics.core_task(_state(), stat))
         updater.force_update()
@@ -56,7 +58,7 @@ def flatten(arrays: list[Any]) -> list[tuple[str, bytes, str, str, list[tuple[st
 def test_builtin_publisher_sends_named_statuses_with_levels_ids_and_values(
     ros: RosClient,
 ) -> None:
-    arrays = capture(ros, lambda node: diagnostics.FallbackUpdater(node, period=10.0))
+    arrays = capture(ros, lambda node: FallbackUpdater(node, period=10.0))
     statuses = flatten(arrays)
     # Each added task is announced as starting up, then one update sends both.
     assert statuses[0][:3] == (
@@ -78,6 +80,6 @@ def test_builtin_publisher_matches_diagnostic_updater(ros: RosClient) -> None:
     updater_module = pytest.importorskip(
         "diagnostic_updater", reason="diagnostic_updater is not installed (ROS install only)"
     )
-    ours = flatten(capture(ros, lambda node: diagnostics.FallbackUpdater(node, period=10.0)))
+    ours = flatten(capture(ros, lambda node: FallbackUpdater(node, period=10.0)))
     theirs = flatten(capture(ros, lambda node: updater_module.Updater(node, period=10.0)))
     assert ours[:4] == theirs[:4]

@@ -3,25 +3,24 @@
 Each task is a plain function ``task(state, stat)`` that reads a :class:`DiagnosticsState`
 and fills ``stat`` through the two calls of diagnostic_updater's DiagnosticStatusWrapper,
 ``summary(level, message)`` and ``add(key, value)``. The node publishes them through
-diagnostic_updater's ``Updater`` where it is installed, and through :class:`FallbackUpdater`,
-which sends the same names, levels, hardware ids and key/values, where it is not.
+diagnostic_updater's ``Updater`` where it is installed, and through the fallback of
+:mod:`reachy_mini_ros.hardware.updater` where it is not.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticStatus
+
+from reachy_mini_ros.interface.status import BusKey, CommandKey, CoreKey, MotorKey
 
 OK = DiagnosticStatus.OK
 WARN = DiagnosticStatus.WARN
 ERROR = DiagnosticStatus.ERROR
 STALE = DiagnosticStatus.STALE
-
-HARDWARE_ID = "reachy_mini"
 
 # Hardware Error Status bits of the XL330 control table (address 70).
 HARDWARE_ERROR_BITS: dict[int, str] = {
@@ -121,18 +120,18 @@ def motor_task(state: DiagnosticsState, index: int, stat: StatusLike) -> StatusL
     error_bits = int(snap.hardware_error[index])
     torque = bool(snap.torque_enabled[index])
     comm_errors = int(snap.comm_errors[index])
-    stat.add("joint", name)
-    stat.add("motor_id", str(snap.ids[index]))
-    stat.add("position_rad", fmt(float(snap.position[index]), 4))
-    stat.add("goal_rad", fmt(float(snap.goal[index]), 4))
-    stat.add("temperature", fmt(temperature, 1))
-    stat.add("voltage", fmt(voltage, 1))
-    stat.add("hardware_error", str(error_bits))
-    stat.add("hardware_error_bits", ", ".join(decode_hardware_error(error_bits)) or "none")
-    stat.add("torque", "on" if torque else "off")
-    stat.add("comm_errors", str(comm_errors))
+    stat.add(MotorKey.JOINT, name)
+    stat.add(MotorKey.MOTOR_ID, str(snap.ids[index]))
+    stat.add(MotorKey.POSITION_RAD, fmt(float(snap.position[index]), 4))
+    stat.add(MotorKey.GOAL_RAD, fmt(float(snap.goal[index]), 4))
+    stat.add(MotorKey.TEMPERATURE, fmt(temperature, 1))
+    stat.add(MotorKey.VOLTAGE, fmt(voltage, 1))
+    stat.add(MotorKey.HARDWARE_ERROR, str(error_bits))
+    stat.add(MotorKey.HARDWARE_ERROR_BITS, ", ".join(decode_hardware_error(error_bits)) or "none")
+    stat.add(MotorKey.TORQUE, "on" if torque else "off")
+    stat.add(MotorKey.COMM_ERRORS, str(comm_errors))
     age = state.now - float(snap.read_time)
-    stat.add("reading_age_s", fmt(age, 3))
+    stat.add(MotorKey.READING_AGE_S, fmt(age, 3))
     if error_bits:
         causes = ", ".join(decode_hardware_error(error_bits))
         stat.summary(ERROR, f"hardware error: {causes}; torque off until reboot")
@@ -150,28 +149,28 @@ def motor_task(state: DiagnosticsState, index: int, stat: StatusLike) -> StatusL
 def bus_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
     """Report the bus: achieved against configured rate, jitter, errors, connection."""
     stats = state.stats
-    stat.add("backend", state.backend)
-    stat.add("configured_rate_hz", fmt(state.configured_rate_hz, 1))
+    stat.add(BusKey.BACKEND, state.backend)
+    stat.add(BusKey.CONFIGURED_RATE_HZ, fmt(state.configured_rate_hz, 1))
     if state.motor_setup:
-        stat.add("motor_setup", state.motor_setup)
+        stat.add(BusKey.MOTOR_SETUP, state.motor_setup)
     if stats is None:
-        stat.add("state", "closed")
+        stat.add(BusKey.STATE, "closed")
         stat.summary(WARN if state.lifecycle_state != "active" else ERROR, "bus not open")
         return stat
     bus_state = str(stats.bus_state)
     achieved = float(stats.achieved_rate_hz)
-    stat.add("state", bus_state)
-    stat.add("achieved_rate_hz", fmt(achieved, 1))
-    stat.add("cycles", str(stats.cycles))
-    stat.add("jitter_p50_ms", fmt(float(stats.jitter_p50_ms), 3))
-    stat.add("jitter_p99_ms", fmt(float(stats.jitter_p99_ms), 3))
-    stat.add("jitter_max_ms", fmt(float(stats.jitter_max_ms), 3))
-    stat.add("read_ms_p50", fmt(float(stats.read_ms_p50), 3))
-    stat.add("write_ms_p50", fmt(float(stats.write_ms_p50), 3))
-    stat.add("reconnects", str(stats.reconnects))
+    stat.add(BusKey.STATE, bus_state)
+    stat.add(BusKey.ACHIEVED_RATE_HZ, fmt(achieved, 1))
+    stat.add(BusKey.CYCLES, str(stats.cycles))
+    stat.add(BusKey.JITTER_P50_MS, fmt(float(stats.jitter_p50_ms), 3))
+    stat.add(BusKey.JITTER_P99_MS, fmt(float(stats.jitter_p99_ms), 3))
+    stat.add(BusKey.JITTER_MAX_MS, fmt(float(stats.jitter_max_ms), 3))
+    stat.add(BusKey.READ_MS_P50, fmt(float(stats.read_ms_p50), 3))
+    stat.add(BusKey.WRITE_MS_P50, fmt(float(stats.write_ms_p50), 3))
+    stat.add(BusKey.RECONNECTS, str(stats.reconnects))
     errors = dict(stats.errors)
     for kind in sorted(errors):
-        stat.add(f"errors_{kind}", str(errors[kind]))
+        stat.add(f"{BusKey.ERRORS_PREFIX}{kind}", str(errors[kind]))
     period_ms = 1000.0 / state.configured_rate_hz if state.configured_rate_hz > 0 else 0.0
     if bus_state != "connected":
         stat.summary(ERROR, f"bus {bus_state}")
@@ -191,12 +190,12 @@ def bus_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
 def core_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
     """Report the Rust core: its version, backend, and whether its loop runs when it should."""
     running = state.loop_running
-    stat.add("version", state.core_version)
-    stat.add("backend", state.backend)
-    stat.add("loop_running", "true" if running else "false")
-    stat.add("lifecycle_state", state.lifecycle_state)
-    stat.add("loop_restarts", str(state.loop_restarts))
-    stat.add("loop_exit_reason", state.loop_exit_reason or "none")
+    stat.add(CoreKey.VERSION, state.core_version)
+    stat.add(CoreKey.BACKEND, state.backend)
+    stat.add(CoreKey.LOOP_RUNNING, "true" if running else "false")
+    stat.add(CoreKey.LIFECYCLE_STATE, state.lifecycle_state)
+    stat.add(CoreKey.LOOP_RESTARTS, str(state.loop_restarts))
+    stat.add(CoreKey.LOOP_EXIT_REASON, state.loop_exit_reason or "none")
     if state.lifecycle_state == "active" and not running:
         reason = state.loop_exit_reason or "the loop thread ended"
         stat.summary(ERROR, f"control loop not running: {reason}")
@@ -209,108 +208,13 @@ def command_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
     """Report the command path: age of the last command and refused commands."""
     commands = state.commands
     age = None if commands.last_command_time is None else state.now - commands.last_command_time
-    stat.add("accepted", str(commands.accepted))
-    stat.add("refused", str(commands.refused))
-    stat.add("last_command_age_s", "never" if age is None else fmt(age, 3))
-    stat.add("last_refusal", commands.last_refusal or "none")
+    stat.add(CommandKey.ACCEPTED, str(commands.accepted))
+    stat.add(CommandKey.REFUSED, str(commands.refused))
+    stat.add(CommandKey.LAST_COMMAND_AGE_S, "never" if age is None else fmt(age, 3))
+    stat.add(CommandKey.LAST_REFUSAL, commands.last_refusal or "none")
     message = "idle" if age is None or age > state.command_timeout else "receiving commands"
     if commands.refused:
         stat.summary(WARN, f"{message}; {commands.refused} refused, last: {commands.last_refusal}")
     else:
         stat.summary(OK, message)
     return stat
-
-
-class FallbackUpdater:
-    """Publish diagnostic tasks as diagnostic_updater's Updater does, without the package.
-
-    Same topic, same parameters (``diagnostic_updater.period`` and ``.use_fqn``), same status
-    names (``<node name>: <task name>``), same hardware id and the same "Node starting up"
-    status when a task is added.
-    """
-
-    def __init__(self, node: Any, period: float = 1.0) -> None:
-        self.node = node
-        self.publisher = node.create_publisher(DiagnosticArray, "/diagnostics", 1)
-        self.period = float(node.declare_parameter("diagnostic_updater.period", period).value)
-        self.timer = node.create_timer(self.period, self.update)
-        self.hwid = ""
-        self.tasks: list[tuple[str, Callable[[Any], Any]]] = []
-        fqn = "diagnostic_updater.use_fqn"
-        use_fqn = (
-            node.get_parameter(fqn).value
-            if node.has_parameter(fqn)
-            else node.declare_parameter(fqn, False).value
-        )
-        self.node_name = (
-            f"{node.get_namespace()}/{node.get_name()}" if use_fqn else node.get_name()
-        )
-
-    def setHardwareID(self, hwid: str) -> None:  # noqa: N802 - the Updater's name
-        """Set the hardware id of every status."""
-        self.hwid = hwid
-
-    def add(self, name: str, fn: Callable[[Any], Any]) -> None:
-        """Add a task and publish that the node is starting up."""
-        self.tasks.append((name, fn))
-        starting = StatusBuilder(name=name)
-        starting.summary(OK, "Node starting up")
-        self.publish([starting])
-
-    def update(self) -> None:
-        """Run every task and publish their statuses."""
-        statuses = []
-        for name, fn in self.tasks:
-            stat = StatusBuilder(name=name, hardware_id=self.hwid)
-            stat.summary(ERROR, "No message was set")
-            statuses.append(fn(stat))
-        self.publish(statuses)
-
-    def force_update(self) -> None:
-        """Publish now."""
-        self.update()
-
-    def publish(self, statuses: Sequence[DiagnosticStatus]) -> None:
-        """Prefix the names with the node name and publish one array."""
-        array = DiagnosticArray()
-        array.header.stamp = self.node.get_clock().now().to_msg()
-        for stat in statuses:
-            out = DiagnosticStatus()
-            out.name = f"{self.node_name}: {stat.name}"
-            out.level = stat.level
-            out.message = stat.message
-            out.hardware_id = stat.hardware_id
-            out.values = list(stat.values)
-            array.status.append(out)
-        self.publisher.publish(array)
-
-    def destroy(self) -> None:
-        """Release the timer and the publisher."""
-        self.node.destroy_timer(self.timer)
-        self.node.destroy_publisher(self.publisher)
-
-
-class StatusBuilder(DiagnosticStatus):
-    """A DiagnosticStatus with the summary/add calls of DiagnosticStatusWrapper."""
-
-    def summary(self, *args: Any) -> None:
-        """Set level and message, from (level, message) or from another status."""
-        if len(args) == 1:
-            self.level = args[0].level
-            self.message = args[0].message
-        else:
-            self.level = args[0]
-            self.message = str(args[1])
-
-    def add(self, key: str, val: str) -> None:
-        """Append a key/value pair."""
-        self.values.append(KeyValue(key=key, value=str(val)))
-
-
-def make_updater(node: Any, period: float = 1.0) -> Any:
-    """Return diagnostic_updater's Updater where it is installed, else a FallbackUpdater."""
-    try:
-        from diagnostic_updater import Updater
-    except ImportError:
-        return FallbackUpdater(node, period)
-    return Updater(node, period=period)

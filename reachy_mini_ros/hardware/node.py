@@ -1,0 +1,421 @@
+"""Drive Reachy Mini's motors from ROS 2: the lifecycle hardware node.
+
+configure opens the bus and checks that every motor answers; activate starts the Rust control
+loop and the publishing; deactivate stops motion (and torque, if asked); cleanup and shutdown
+release the port. The Rust loop reads the bus at ``control_rate_hz``; the parameters, the
+publishing, the commands, the loop's watch and the diagnostic tasks live in modules of their
+own, next to this one.
+"""
+
+from __future__ import annotations
+
+# First, before rclpy and the messages import numpy: see the module.
+import reachy_mini_ros.numpy_on_demand  # noqa: F401  # isort: skip
+
+import time
+from typing import Any
+
+import rclpy
+from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
+from geometry_msgs.msg import PoseStamped
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import JointState
+from std_srvs.srv import SetBool, Trigger
+
+from reachy_mini_ros.hardware import bus, commands, diagnostics, motor_setup, updater
+from reachy_mini_ros.hardware.loop_watch import LOOP_WATCH_PERIOD_S, LoopWatch
+from reachy_mini_ros.hardware.parameters import (
+    HardwareConfig,
+    ParameterError,
+    declare_parameters,
+    read_parameters,
+    validate_config,
+)
+from reachy_mini_ros.hardware.publishing import ReadingPublisher
+from reachy_mini_ros.interface import command_results, events, node_help, status
+from reachy_mini_ros.interface.joints import MOTOR_JOINTS
+
+NODE_NAME = status.HARDWARE_NODE
+
+
+class HardwareNode(LifecycleNode):
+    """Lifecycle driver of Reachy Mini's motor bus."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(NODE_NAME, **kwargs)
+        declare_parameters(self)
+        self._config: HardwareConfig | None = None
+        self._loop: Any = None  # reachy_mini_core_rs.ControlLoop
+        self._core: Any = None  # the reachy_mini_core_rs module, imported at configure
+        self._readings = ReadingPublisher(self)
+        self._lifecycle_state = "unconfigured"
+        self._commands = diagnostics.CommandStats()
+        self._diag_cache: tuple[float, diagnostics.DiagnosticsState] | None = None
+        self._configure_retry: Any = None
+        # Whether the motors should hold torque: on at activate, changed by enable_torque, and
+        # restored after a reboot (which leaves a rebooted motor torque-off).
+        self._torque_wanted = True
+        self._retry_delay = 1.0
+        self._watch = LoopWatch()
+        self._watch_timer: Any = None  # timer that restarts a dead loop while active
+        # The command interfaces live as long as the node, so that a command sent while it
+        # is unconfigured or inactive gets a refusal saying so rather than no answer.
+        commands_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self._results_pub = self.create_publisher(
+            DiagnosticStatus, command_results.TOPIC, commands_qos
+        )
+        self.create_subscription(
+            JointState, "/reachy_mini/joint_commands", self._on_joint_command, commands_qos
+        )
+        self.create_subscription(
+            PoseStamped, "/reachy_mini/head_pose_command", self._on_head_pose, commands_qos
+        )
+        self.create_service(SetBool, "/reachy_mini/enable_torque", self._on_enable_torque)
+        self.create_service(Trigger, "/reachy_mini/reboot_motors", self._on_reboot)
+        # The simulated motors outlive a cleanup, as a real robot's do: what a configure
+        # flashed is still flashed at the next one.
+        self._sim_bus: Any = None
+        self._motor_setup_summary = ""
+        self._events_pub = self.create_publisher(
+            DiagnosticStatus,
+            events.TOPIC,
+            QoSProfile(
+                depth=events.HISTORY_DEPTH,
+                reliability=ReliabilityPolicy.RELIABLE,
+                durability=DurabilityPolicy.TRANSIENT_LOCAL,
+            ),
+        )
+
+        self._updater = updater.make_updater(self, period=1.0)
+        self._updater.setHardwareID(status.HARDWARE_ID)
+        for index, joint in enumerate(MOTOR_JOINTS):
+            self._updater.add(
+                f"{status.MOTOR_TASK_PREFIX}{joint.name}",
+                lambda stat, i=index: diagnostics.motor_task(self._diag_state(), i, stat),
+            )
+        self._updater.add(
+            status.BUS_TASK, lambda stat: diagnostics.bus_task(self._diag_state(), stat)
+        )
+        self._updater.add(
+            status.RUST_CORE_TASK, lambda stat: diagnostics.core_task(self._diag_state(), stat)
+        )
+        self._updater.add(
+            status.COMMAND_PATH_TASK,
+            lambda stat: diagnostics.command_task(self._diag_state(), stat),
+        )
+
+    # Lifecycle --------------------------------------------------------------------------
+
+    def autostart(self) -> None:
+        """Configure and activate; while either fails, retry with capped backoff."""
+        if self._configure_retry is not None:
+            self.destroy_timer(self._configure_retry)
+            self._configure_retry = None
+        step = "configure"
+        if self._lifecycle_state == "unconfigured":
+            self.trigger_configure()
+        if self._lifecycle_state == "inactive":
+            step = "activate"
+            if self.trigger_activate() == TransitionCallbackReturn.SUCCESS:
+                self._retry_delay = 1.0
+                return
+        if self._lifecycle_state == "active":
+            return
+        self.get_logger().warning(
+            f"autostart: {step} failed; retrying in {self._retry_delay:.0f} s"
+        )
+        self._configure_retry = self.create_timer(self._retry_delay, self.autostart)
+        # 1, 2, 4, 8 then every 10 s: a robot plugged in later is picked up within 10 s.
+        self._retry_delay = min(self._retry_delay * 2.0, 10.0)
+
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Validate parameters, open the bus and check that every motor answers."""
+        try:
+            config = validate_config(read_parameters(self))
+        except (ParameterError, TypeError, ValueError) as exc:
+            self.get_logger().error(f"configure refused: invalid parameter: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        try:
+            import reachy_mini_core_rs as core
+        except ImportError as exc:
+            self.get_logger().error(f"configure failed: Rust core not importable: {exc}")
+            return TransitionCallbackReturn.FAILURE
+        try:
+            port = bus.find_port(config)
+            if config.backend == "sim" and self._sim_bus is None:
+                self._sim_bus = bus.simulated_bus(core, config)
+            loop, answered = bus.open_loop(core, config, port, self._sim_bus)
+        except bus.BusError as exc:
+            self.get_logger().error(str(exc))
+            return TransitionCallbackReturn.FAILURE
+        if not self._setup_motors(core, loop, config.motor_setup):
+            loop.close()
+            return TransitionCallbackReturn.FAILURE
+        self._core, self._loop, self._config = core, loop, config
+        self._readings.create_publishers()
+        self._lifecycle_state = "inactive"
+        self.get_logger().info(
+            f"configured: backend={config.backend} port={port or '-'} "
+            f"rate={config.control_rate_hz:.0f} Hz motors={sorted(answered)}"
+        )
+        return super().on_configure(state)
+
+    def _setup_motors(self, core: Any, loop: Any, mode: str) -> bool:
+        """Check or flash the motors' configuration; return False when configure must stop."""
+        try:
+            report = loop.setup_motors(mode)
+        except core.CoreError as exc:
+            self.get_logger().error(f"configure failed: motor setup: {exc}")
+            return False
+        result = motor_setup.outcome(report)
+        # rclpy ties one call site to one severity: one call per level.
+        logger = self.get_logger()
+        if result.level == "error":
+            logger.error(result.message)
+        elif result.level == "warning":
+            logger.warning(result.message)
+        else:
+            logger.info(result.message)
+        self._motor_setup_summary = result.summary
+        self._diag_cache = None
+        if result.event:
+            self._publish_event(events.MOTOR_SETUP, result.ok, result.message, result.event)
+        return result.ok
+
+    def _publish_event(self, kind: str, ok: bool, message: str, values: dict[str, str]) -> None:
+        """Publish one event for the bridge's audit log."""
+        msg = DiagnosticStatus()
+        msg.name = kind
+        msg.level = DiagnosticStatus.WARN if ok else DiagnosticStatus.ERROR
+        msg.message = message
+        msg.hardware_id = self.get_fully_qualified_name()
+        msg.values = [
+            KeyValue(key=key, value=value)
+            for key, value in {**values, events.TIME_KEY: f"{time.time():.6f}"}.items()
+        ]
+        self._events_pub.publish(msg)
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Start the control loop, the publishing and the loop's watch."""
+        try:
+            self._loop.start()
+            self._watch.started_at = time.monotonic()
+            if self._torque_wanted:
+                self._loop.set_torque(True)
+            assert self._config is not None
+            self._readings.start(self._loop, self._core, self._config.joint_states_rate_hz)
+        except (self._core.CoreError, RuntimeError) as exc:
+            # Release what this transition started: the node stays inactive, with no thread
+            # of its own running.
+            self._readings.stop()
+            self._loop.stop()
+            self.get_logger().error(f"activate failed: {exc}; control loop and publishing stopped")
+            return TransitionCallbackReturn.FAILURE
+        self._watch.activated()
+        self._watch_timer = self.create_timer(LOOP_WATCH_PERIOD_S, self._watch_loop)
+        self._lifecycle_state = "active"
+        self.get_logger().info("active: publishing /joint_states")
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop publishing and motion; disable torque if torque_off_on_deactivate."""
+        self._stop_watching()
+        self._readings.stop()
+        if self._loop is not None:
+            if self._config is not None and self._config.torque_off_on_deactivate:
+                commands.call_core(self._core, self._loop.set_torque, False)
+            self._loop.stop()
+        self._lifecycle_state = "inactive"
+        self.get_logger().info("inactive")
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release the port and the ROS interfaces."""
+        self._release()
+        self._lifecycle_state = "unconfigured"
+        return super().on_cleanup(state)
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Stop everything and release the port, from any state."""
+        self._release()
+        self._lifecycle_state = "finalized"
+        return super().on_shutdown(state)
+
+    def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
+        """Release everything so that the node can be configured again."""
+        self._release()
+        self._lifecycle_state = "unconfigured"
+        return TransitionCallbackReturn.SUCCESS
+
+    def _release(self) -> None:
+        self._stop_watching()
+        self._readings.stop()
+        if self._loop is not None:
+            self._loop.close()
+        self._readings.destroy_publishers()
+        self._loop = None
+
+    # Loop watch ---------------------------------------------------------------------------
+
+    def _stop_watching(self) -> None:
+        if self._watch_timer is not None:
+            self.destroy_timer(self._watch_timer)
+            self._watch_timer = None
+        self._watch.failure = None
+
+    def _watch_loop(self) -> None:
+        """Restart a control loop that died while active, with capped backoff."""
+        loop = self._loop
+        if self._lifecycle_state != "active" or loop is None:
+            return
+        self._watch.check(loop, self._core.CoreError, self._restore_torque, self.get_logger())
+
+    def _restore_torque(self) -> str | None:
+        """Turn torque back on if the motors should hold it; return why that failed."""
+        if not self._torque_wanted:
+            return None
+        ok, error = commands.call_core(self._core, self._loop.set_torque, True)
+        return None if ok else error
+
+    # Commands ---------------------------------------------------------------------------
+
+    def _refuse(self, reason: str) -> None:
+        self._commands.refuse(reason)
+        self.get_logger().warning(f"command refused: {reason}")
+
+    def _report(self, command: str, stamp: Any, refusal: str | None) -> None:
+        """Count the command, log a refusal and publish its outcome for the sender."""
+        if refusal is None:
+            self._commands.accept()
+        else:
+            self._refuse(refusal)
+        if self._results_pub is None:
+            return
+        self._results_pub.publish(commands.result_message(command, stamp, refusal))
+
+    def _not_ready(self) -> str | None:
+        """Return why commands cannot be taken now, or None when the node is driving."""
+        return commands.not_ready(self._lifecycle_state, self._loop, self._watch.failure)
+
+    def _on_joint_command(self, msg: JointState) -> None:
+        refusal = self._not_ready() or commands.apply_joint_command(self._loop, self._core, msg)
+        self._report("joints", msg.header.stamp, refusal)
+
+    def _on_head_pose(self, msg: PoseStamped) -> None:
+        automatic = self._config is not None and self._config.automatic_body_yaw
+        refusal = self._not_ready() or commands.apply_head_pose(
+            self._loop, self._core, msg, automatic_body_yaw=automatic
+        )
+        self._report("head_pose", msg.header.stamp, refusal)
+
+    def _on_enable_torque(self, request: Any, response: Any) -> Any:
+        refusal = self._not_ready()
+        if refusal is not None:
+            response.success = False
+            response.message = refusal
+            self._refuse(f"torque: {refusal}")
+            return response
+        ok, error = commands.call_core(self._core, self._loop.set_torque, bool(request.data))
+        if ok:
+            self._torque_wanted = bool(request.data)
+        response.success = ok
+        response.message = error or f"torque {'on' if request.data else 'off'}"
+        if ok:
+            self._commands.accept()
+        else:
+            self._refuse(f"torque: {error}")
+        return response
+
+    def _on_reboot(self, request: Any, response: Any) -> Any:
+        if self._loop is None:
+            response.success = False
+            response.message = (
+                f"hardware node is {self._lifecycle_state}: the bus is not open until it is "
+                "configured"
+            )
+            return response
+        ok, error = commands.call_core(self._core, self._loop.reboot, None)
+        # Torque comes back only while active: an inactive node does not drive the motors.
+        if ok and self._torque_wanted and self._lifecycle_state == "active":
+            ok, error = commands.call_core(self._core, self._loop.set_torque, True)
+        response.success = ok
+        response.message = error or "motors rebooted"
+        if ok:
+            self.get_logger().info("motors rebooted")
+        else:
+            self.get_logger().error(f"reboot failed: {error}")
+        return response
+
+    # Diagnostics ------------------------------------------------------------------------
+
+    def _diag_state(self) -> diagnostics.DiagnosticsState:
+        """Gather the state once per diagnostics update (every task of one update shares it)."""
+        now = time.time()
+        if self._diag_cache is not None and now - self._diag_cache[0] < 0.05:
+            return self._diag_cache[1]
+        loop = self._loop
+        config = self._config
+        if config is not None:
+            backend, rate, timeout = config.backend, config.control_rate_hz, config.command_timeout
+        else:  # not configured yet: report what the parameters ask for
+            backend = str(self.get_parameter("backend").value)
+            rate = float(self.get_parameter("control_rate_hz").value)
+            timeout = float(self.get_parameter("command_timeout").value)
+        state = diagnostics.DiagnosticsState(
+            lifecycle_state=self._lifecycle_state,
+            backend=backend,
+            core_version=self._core_version(),
+            configured_rate_hz=rate,
+            snapshot=loop.snapshot() if loop is not None else None,
+            stats=loop.stats() if loop is not None else None,
+            commands=self._commands,
+            command_timeout=timeout,
+            loop_running=loop is not None and bool(loop.running),
+            loop_exit_reason=self._watch.failure
+            or (loop.exit_reason if loop is not None else None)
+            or self._watch.last_failure,
+            loop_restarts=self._watch.restarts,
+            motor_setup=self._motor_setup_summary,
+            now=now,
+        )
+        self._diag_cache = (now, state)
+        return state
+
+    def _core_version(self) -> str:
+        if self._core is not None:
+            return str(self._core.__version__)
+        try:
+            import reachy_mini_core_rs as core
+        except ImportError:
+            return "not installed"
+        return str(core.__version__)
+
+
+def main(args: list[str] | None = None) -> None:
+    """Run the hardware node until Ctrl-C or an external shutdown."""
+    if node_help.wants_help(args):
+        node_help.print_help(
+            NODE_NAME, "Drive Reachy Mini's motor bus: the lifecycle hardware node."
+        )
+        return
+    rclpy.init(args=args)
+    node = HardwareNode()
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        if node.get_parameter("autostart").value:
+            node.autostart()
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node._release()
+        executor.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == "__main__":
+    main()
