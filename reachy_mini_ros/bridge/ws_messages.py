@@ -12,35 +12,47 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from typing_extensions import TypeAliasType
 
 from reachy_mini_ros.bridge.schemas import HeadPoseCommand, JointCommand, TorqueCommand
 
 PROTOCOL_VERSION: Literal[1] = 1
-Channel = Literal["joint_states", "diagnostics", "events"]
+# Named aliases become named definitions of the schema, and named types of the dashboard.
+Channel = TypeAliasType("Channel", Literal["joint_states", "diagnostics", "events"])
 CHANNELS: tuple[Channel, ...] = ("joint_states", "diagnostics", "events")
 DEFAULT_RATE_HZ = 30.0
 
 # Echoed as sent in pong and command_result; JSON numbers are ints or floats.
-MessageId = str | int | float | None
+MessageId = TypeAliasType("MessageId", str | int | float | None)
 RateHz = Annotated[float, Field(gt=0, allow_inf_nan=False, description="Frames per second.")]
 # REP-107 levels: 0 OK, 1 WARN, 2 ERROR, 3 STALE.
 Level = Annotated[int, Field(description="REP-107 level: 0 OK, 1 WARN, 2 ERROR, 3 STALE.")]
 # JSON has no NaN: a reading that is NaN or infinite arrives as null.
 Reading = float | None
 
-ErrorCode = Literal[
-    "invalid_json", "invalid_message", "message_too_large", "invalid_subscription", "unknown_type"
-]
-CommandErrorCode = Literal[
-    "unauthorized",
-    "unknown_command",
-    "validation_error",
-    "out_of_limits",
-    "service_unavailable",
-    "timeout",
-    "refused",
-    "ros_unavailable",
-]
+ErrorCode = TypeAliasType(
+    "ErrorCode",
+    Literal[
+        "invalid_json",
+        "invalid_message",
+        "message_too_large",
+        "invalid_subscription",
+        "unknown_type",
+    ],
+)
+CommandErrorCode = TypeAliasType(
+    "CommandErrorCode",
+    Literal[
+        "unauthorized",
+        "unknown_command",
+        "validation_error",
+        "out_of_limits",
+        "service_unavailable",
+        "timeout",
+        "refused",
+        "ros_unavailable",
+    ],
+)
 
 
 class ServerModel(BaseModel):

@@ -6,12 +6,20 @@ import json
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic.json_schema import JsonSchemaMode
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
+from pydantic_core import core_schema
 
 from reachy_mini_ros.bridge.ws_messages import PROTOCOL_VERSION, ClientMessage, ServerMessage
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 REF = "#/$defs/{model}"
+
+
+class _WithoutFieldTitles(GenerateJsonSchema):
+    """Title only the models and named types: generated code names a type after each title."""
+
+    def field_title_should_be_set(self, schema: core_schema.CoreSchema) -> bool:
+        return False
 
 
 def _without_discriminators(node: Any) -> Any:
@@ -36,7 +44,9 @@ def ws_schema() -> dict[str, Any]:
     defs: dict[str, Any] = {}
     for title, (message, mode, description) in directions.items():
         part = _without_discriminators(
-            TypeAdapter(message).json_schema(mode=mode, ref_template=REF)
+            TypeAdapter(message).json_schema(
+                mode=mode, ref_template=REF, schema_generator=_WithoutFieldTitles
+            )
         )
         for name, definition in part.pop("$defs", {}).items():
             if defs.setdefault(name, definition) != definition:
