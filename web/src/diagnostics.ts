@@ -1,4 +1,4 @@
-import type { TimedStatus } from './ws/types'
+import type { TimedStatus } from './ws/snapshot'
 
 /** Hardware Error Status (address 70) bits of the XL330 motors. */
 const HARDWARE_ERROR_BITS: Record<number, string> = {

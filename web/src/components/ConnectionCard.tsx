@@ -2,7 +2,7 @@ import type { SystemStatus } from '../api/client'
 import { useBackend } from '../backend'
 import { useConnection } from '../hooks/useConnection'
 import { useJointStream } from '../hooks/useJointStream'
-import type { DiagnosticsSnapshot } from '../ws/types'
+import type { DiagnosticsSnapshot } from '../ws/snapshot'
 
 /** Return a value of the `hardware_node: Bus` diagnostic status, if present. */
 export function busValue(diag: DiagnosticsSnapshot | null, key: string): string | undefined {

@@ -2,7 +2,7 @@ import { decodeHardwareError, groupStatuses, motorStatuses, effectiveLevel } fro
 import { levelName } from '../format'
 import { useDiagnostics } from '../hooks/useDiagnostics'
 import { useNow } from '../hooks/useNow'
-import type { TimedStatus } from '../ws/types'
+import type { TimedStatus } from '../ws/snapshot'
 
 function Level({ level }: { level: number }) {
   return <span className={`badge level-${level}`}>{levelName(level)}</span>
