@@ -9,21 +9,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.websockets import WebSocket, WebSocketState
 
 from reachy_mini_ros.bridge.config import MAX_MESSAGE_BYTES
 from reachy_mini_ros.bridge.logs import get_logger
 from reachy_mini_ros.bridge.metrics import Metrics
+from reachy_mini_ros.bridge.ws_messages import (
+    CHANNELS,
+    DEFAULT_RATE_HZ,
+    UNION_TAGS,
+    Channel,
+    CommandResultMessage,
+    ErrorCode,
+    ErrorMessage,
+    HelloMessage,
+    MessageId,
+    PingMessage,
+    PongMessage,
+    SubscribedMessage,
+    SubscribeMessage,
+    UnsubscribeMessage,
+)
 
-PROTOCOL_VERSION = 1
-CHANNELS = ("joint_states", "diagnostics", "events")
-DEFAULT_RATE_HZ = 30.0
 # A client that takes more than 10 s to accept one frame (600 frames at 60 Hz) has stalled;
 # it is disconnected so that its socket buffers are released. Until then it only loses frames.
 SEND_TIMEOUT_S = 10.0
@@ -41,6 +54,21 @@ CLOSE_GOING_AWAY = 1001
 
 log = get_logger("reachy_mini.bridge.ws")
 
+# The messages the hub answers itself, and the error code of each when it is malformed.
+REQUESTS: dict[str, tuple[type[BaseModel], ErrorCode]] = {
+    "ping": (PingMessage, "invalid_message"),
+    "subscribe": (SubscribeMessage, "invalid_subscription"),
+    "unsubscribe": (UnsubscribeMessage, "invalid_subscription"),
+}
+MESSAGE_ID: TypeAdapter[MessageId] = TypeAdapter(MessageId)
+
+
+def describe(error: ValidationError) -> str:
+    """Return the first problem of a client message as `where: what`."""
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"] if p not in UNION_TAGS)
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
 
 class Client:
     """One WebSocket connection: its subscriptions, latest-value slots and sender task."""
@@ -48,16 +76,16 @@ class Client:
     def __init__(self, websocket: WebSocket, hub: WsHub) -> None:
         self.websocket = websocket
         self.hub = hub
-        self.rates: dict[str, float] = {}
-        self.slots: dict[str, str | None] = {}
-        self.next_due: dict[str, float] = {}
+        self.rates: dict[Channel, float] = {}
+        self.slots: dict[Channel, str | None] = {}
+        self.next_due: dict[Channel, float] = {}
         self.replies: deque[str] = deque(maxlen=MAX_PENDING_REPLIES)
         self.wake = asyncio.Event()
         self.timer: asyncio.TimerHandle | None = None
         self.sender: asyncio.Task[None] | None = None
         self.closed = False
 
-    def offer(self, channel: str, frame: str) -> None:
+    def offer(self, channel: Channel, frame: str) -> None:
         """Replace the channel's slot with frame and wake the sender.
 
         Replacing a frame that was already due means the client is behind: that counts as a
@@ -73,9 +101,9 @@ class Client:
         self.slots[channel] = frame
         self.wake.set()
 
-    def reply(self, message: dict[str, Any]) -> None:
+    def reply(self, message: BaseModel) -> None:
         """Queue a reply for the sender."""
-        self.replies.append(orjson.dumps(message).decode())
+        self.replies.append(message.model_dump_json())
         self.wake.set()
 
     async def _send(self, frame: str) -> None:
@@ -137,7 +165,7 @@ class WsHub:
         self.metrics = metrics
         self.max_rate_hz = max_rate_hz
         self.clients: set[Client] = set()
-        self.latest: dict[str, str] = {}
+        self.latest: dict[Channel, str] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self.accepting = False
 
@@ -151,7 +179,7 @@ class WsHub:
         """Return True while clients are accepted."""
         return self.accepting and self.loop is not None and not self.loop.is_closed()
 
-    def publish(self, channel: str, frame: str) -> None:
+    def publish(self, channel: Channel, frame: str) -> None:
         """Offer frame to every client subscribed to channel (asyncio thread only)."""
         if channel != "events":
             self.latest[channel] = frame
@@ -159,7 +187,7 @@ class WsHub:
             if channel in client.rates:
                 client.offer(channel, frame)
 
-    def publish_threadsafe(self, channel: str, frame: str) -> None:
+    def publish_threadsafe(self, channel: Channel, frame: str) -> None:
         """Offer frame from another thread; a no-op while no client is connected."""
         loop = self.loop
         if loop is None:
@@ -185,36 +213,17 @@ class WsHub:
 
         await asyncio.gather(*(close(client) for client in clients))
 
-    def hello(self) -> dict[str, Any]:
+    def hello(self) -> HelloMessage:
         """Return the hello message."""
-        return {
-            "type": "hello",
-            "protocol": PROTOCOL_VERSION,
-            "server": "reachy_mini",
-            "channels": list(CHANNELS),
-            "max_rate_hz": self.max_rate_hz,
-        }
+        return HelloMessage(channels=list(CHANNELS), max_rate_hz=self.max_rate_hz)
 
-    def parse_subscription(self, message: dict[str, Any]) -> dict[str, float]:
-        """Return {channel: rate} asked for by a subscribe message; raise ValueError if bad."""
-        default = message.get("rate_hz", DEFAULT_RATE_HZ)
-        channels = message.get("channels")
-        if isinstance(channels, list):
-            wanted = {name: default for name in channels}
-        elif isinstance(channels, dict):
-            wanted = dict(channels)
-        else:
-            raise ValueError("'channels' must be a list of names or an object {name: rate_hz}")
-        result: dict[str, float] = {}
-        for name, rate in wanted.items():
-            if name not in CHANNELS:
-                raise ValueError(f"unknown channel '{name}' (known: {', '.join(CHANNELS)})")
-            if isinstance(rate, bool) or not isinstance(rate, int | float):
-                raise ValueError(f"rate for '{name}' must be a number")
-            if not math.isfinite(rate) or rate <= 0:
-                raise ValueError(f"rate for '{name}' must be positive")
-            result[name] = min(float(rate), self.max_rate_hz)
-        return result
+    def subscription_rates(self, message: SubscribeMessage) -> dict[Channel, float]:
+        """Return {channel: rate} asked for by a subscribe message, capped at the loop rate."""
+        channels = message.channels
+        wanted = (
+            dict.fromkeys(channels, message.rate_hz) if isinstance(channels, list) else channels
+        )
+        return {name: min(float(rate), self.max_rate_hz) for name, rate in wanted.items()}
 
     async def serve(
         self,
@@ -236,20 +245,12 @@ class WsHub:
                 if message is None:
                     continue
                 kind = message.get("type")
-                if kind == "ping":
-                    client.reply({"type": "pong", "id": message.get("id")})
-                elif kind == "subscribe":
-                    self._subscribe(client, message)
-                elif kind == "unsubscribe":
-                    self._unsubscribe(client, message)
-                elif kind == "command":
+                if kind == "command":
                     task = asyncio.create_task(self._command(client, message, run_command))
                     commands.add(task)
                     task.add_done_callback(commands.discard)
                 else:
-                    client.reply(
-                        {"type": "error", "error": "unknown_type", "message": f"type {kind!r}"}
-                    )
+                    self._answer(client, kind, message)
                 if client.sender.done():
                     break
         finally:
@@ -287,56 +288,57 @@ class WsHub:
         size = len(received.encode() if isinstance(received, str) else received)
         if size > MAX_MESSAGE_BYTES:
             client.reply(
-                {
-                    "type": "error",
-                    "error": "message_too_large",
-                    "message": f"{size} bytes is over the {MAX_MESSAGE_BYTES} byte limit",
-                }
+                ErrorMessage(
+                    error="message_too_large",
+                    message=f"{size} bytes is over the {MAX_MESSAGE_BYTES} byte limit",
+                )
             )
             return None
         try:
             message = orjson.loads(received)
         except orjson.JSONDecodeError as exc:
-            client.reply({"type": "error", "error": "invalid_json", "message": str(exc)})
+            client.reply(ErrorMessage(error="invalid_json", message=str(exc)))
             return None
         if not isinstance(message, dict):
-            client.reply(
-                {"type": "error", "error": "invalid_message", "message": "expected an object"}
-            )
+            client.reply(ErrorMessage(error="invalid_message", message="expected an object"))
             return None
         return message
 
-    def _subscribe(self, client: Client, message: dict[str, Any]) -> None:
-        try:
-            wanted = self.parse_subscription(message)
-        except ValueError as exc:
-            client.reply({"type": "error", "error": "invalid_subscription", "message": str(exc)})
+    def _answer(self, client: Client, kind: object, message: dict[str, Any]) -> None:
+        """Validate a ping, subscribe or unsubscribe message against its model and act on it."""
+        request = REQUESTS.get(kind) if isinstance(kind, str) else None
+        if request is None:
+            client.reply(ErrorMessage(error="unknown_type", message=f"type {kind!r}"))
             return
-        for name, rate in wanted.items():
+        model, code = request
+        try:
+            parsed = model.model_validate(message)
+        except ValidationError as exc:
+            client.reply(ErrorMessage(error=code, message=describe(exc)))
+            return
+        if isinstance(parsed, PingMessage):
+            client.reply(PongMessage(id=parsed.id))
+        elif isinstance(parsed, SubscribeMessage):
+            self._subscribe(client, parsed)
+        elif isinstance(parsed, UnsubscribeMessage):
+            self._unsubscribe(client, parsed)
+
+    def _subscribe(self, client: Client, message: SubscribeMessage) -> None:
+        for name, rate in self.subscription_rates(message).items():
             new = name not in client.rates
             client.rates[name] = rate
             client.next_due.pop(name, None)
             latest = self.latest.get(name)
             if new and latest is not None:
                 client.slots[name] = latest
-        client.reply({"type": "subscribed", "channels": dict(client.rates)})
+        client.reply(SubscribedMessage(channels=dict(client.rates)))
 
-    def _unsubscribe(self, client: Client, message: dict[str, Any]) -> None:
-        channels = message.get("channels")
-        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
-            client.reply(
-                {
-                    "type": "error",
-                    "error": "invalid_subscription",
-                    "message": "'channels' must be a list of names",
-                }
-            )
-            return
-        for name in channels:
+    def _unsubscribe(self, client: Client, message: UnsubscribeMessage) -> None:
+        for name in message.channels:
             client.rates.pop(name, None)
             client.slots.pop(name, None)
             client.next_due.pop(name, None)
-        client.reply({"type": "subscribed", "channels": dict(client.rates)})
+        client.reply(SubscribedMessage(channels=dict(client.rates)))
 
     async def _command(
         self,
@@ -344,5 +346,20 @@ class WsHub:
         message: dict[str, Any],
         run_command: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
     ) -> None:
+        """Run a command and reply with its result.
+
+        The command's fields (token, command, args) are checked by run_command, which answers
+        unauthorized, unknown_command or validation_error as POST /api/commands/... would.
+        """
         result = await run_command(message)
-        client.reply({"type": "command_result", "id": message.get("id"), **result})
+        try:
+            echoed = MESSAGE_ID.validate_python(message.get("id"), strict=True)
+        except ValidationError:
+            echoed = None  # an id that is neither a string nor a number is not echoed
+        try:
+            reply = CommandResultMessage.model_validate({"id": echoed, **result})
+        except ValidationError as exc:
+            # A result code missing from the protocol's list: still tell the client, as sent.
+            log.error("ws_command_result_invalid", error=describe(exc), code=result.get("error"))
+            reply = CommandResultMessage.model_construct(id=echoed, **result)
+        client.reply(reply)

@@ -12,13 +12,15 @@ from bridge_support import Bridge, FakeHardware
 from support import stalled_websocket, wait_for, ws_frames_dropped
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from ws_support import check_server_message
 
 
 def receive(ws: ClientConnection, kind: str, timeout: float = 10.0) -> dict[str, Any]:
-    """Return the next message of type kind, skipping others."""
+    """Return the next message of type kind, skipping others; each must fit the schema."""
     deadline = time.monotonic() + timeout
     while True:
         message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        check_server_message(message)
         if message["type"] == kind:
             return message
 
@@ -26,6 +28,7 @@ def receive(ws: ClientConnection, kind: str, timeout: float = 10.0) -> dict[str,
 def test_hello_announces_the_protocol(bridge: Bridge) -> None:
     with connect(bridge.ws_url) as ws:
         hello = json.loads(ws.recv(timeout=10))
+    check_server_message(hello)
     assert hello["type"] == "hello"
     assert hello["protocol"] == 1
     assert hello["server"] == "reachy_mini"

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { act, fireEvent, screen, waitFor } from '@testing-library/react'
+import type { SystemStatus } from './api/client'
 import { App, ROUTES } from './App'
 import { ErrorBoundary } from './components/ErrorBoundary'
 import { FakeBridge, HEALTHY } from './test/fakeBridge'
@@ -19,7 +20,7 @@ const STATUS = {
     diagnostics_age_s: 0.5,
     diagnostics: { ok: 12, warn: 1, error: 0, stale: 0 },
   },
-}
+} satisfies SystemStatus
 
 describe('App', () => {
   let bridge: FakeBridge

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { decodeHardwareError, effectiveLevel, groupStatuses, motorStatuses } from './diagnostics'
-import type { TimedStatus } from './ws/types'
+import type { TimedStatus } from './ws/snapshot'
 
 function status(name: string, level: number, stamp = 100): TimedStatus {
   return { name, level, message: '', hardware_id: 'reachy_mini', values: {}, stamp }

@@ -1,5 +1,5 @@
 import { MOTOR_STATUS_PREFIX } from './generated/status'
-import type { TimedStatus } from './ws/types'
+import type { TimedStatus } from './ws/snapshot'
 
 /** Hardware Error Status (address 70) bits of the XL330 motors. */
 const HARDWARE_ERROR_BITS: Record<number, string> = {

@@ -3,7 +3,7 @@ import { useBackend } from '../backend'
 import { BUS_STATUS, BusKey } from '../generated/status'
 import { useConnection } from '../hooks/useConnection'
 import { useJointStream } from '../hooks/useJointStream'
-import type { DiagnosticsSnapshot } from '../ws/types'
+import type { DiagnosticsSnapshot } from '../ws/snapshot'
 
 /** Return a value of the `hardware_node: Bus` diagnostic status, if present. */
 export function busValue(diag: DiagnosticsSnapshot | null, key: string): string | undefined {

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fireEvent, screen, waitFor } from '@testing-library/react'
-import { FakeBridge } from '../test/fakeBridge'
+import type { CommandResult } from '../api/client'
+import { FakeBridge, type ErrorBody } from '../test/fakeBridge'
 import { renderWithBridge } from '../test/render'
 import { Controls, toHeadPose } from './Controls'
 
-const ACCEPTED = { ok: true, command: 'x', message: 'sent' }
+const accepted = (command: string) => ({ ok: true, command, message: `${command} accepted` }) satisfies CommandResult
 
 function unlock(token: string) {
   fireEvent.change(screen.getByTestId('token-input'), { target: { value: token } })
@@ -26,9 +27,9 @@ describe('Controls', () => {
 
   beforeEach(async () => {
     bridge = new FakeBridge()
-      .route('POST /api/commands/joints', ACCEPTED)
-      .route('POST /api/commands/head_pose', ACCEPTED)
-      .route('POST /api/commands/torque', ACCEPTED)
+      .route('POST /api/commands/joints', accepted('joints'))
+      .route('POST /api/commands/head_pose', accepted('head_pose'))
+      .route('POST /api/commands/torque', accepted('torque'))
     await bridge.start()
   })
 
@@ -121,12 +122,26 @@ describe('Controls', () => {
     expect(bridge.requests.find((r) => r.path === '/api/commands/torque')?.body).toEqual({ enabled: false })
   })
 
+  // The bodies the bridge answers (reachy_mini_ros/bridge/errors.py and commands.py).
   it.each([
     [401, { error: 'unauthorized', message: 'invalid token', timestamp: 1 }, 'unauthorized: invalid token'],
     [400, { error: 'out_of_limits', message: 'goal 4.0 rad is outside', timestamp: 1 }, 'out_of_limits: goal 4.0 rad is outside'],
-    [503, { error: 'hardware_unavailable', message: 'hardware node not active', timestamp: 1 }, 'hardware node not active'],
-    [422, { detail: [{ loc: ['body', 'goals'], msg: 'Field required', type: 'missing' }] }, 'goals: Field required'],
-  ])('shows the reason of a refused command (%i)', async (status, body, reason) => {
+    [
+      503,
+      { error: 'service_unavailable', message: 'no hardware node subscribes to joint commands', timestamp: 1 },
+      'service_unavailable: no hardware node subscribes to joint commands',
+    ],
+    [
+      422,
+      {
+        error: 'validation_error',
+        message: 'body.goals: Field required',
+        timestamp: 1,
+        detail: [{ loc: ['body', 'goals'], msg: 'Field required', type: 'missing' }],
+      },
+      'validation_error: body.goals: Field required',
+    ],
+  ] satisfies [number, ErrorBody, string][])('shows the reason of a refused command (%i)', async (status, body, reason) => {
     bridge.route('POST /api/commands/joints', () => ({ status, body }))
     renderWithBridge(bridge, <Controls />)
     unlock('wrong')
@@ -134,8 +149,11 @@ describe('Controls', () => {
     await waitFor(() => expect(screen.getByTestId('command-error').textContent).toContain(reason))
   })
 
-  it('shows the message of a command answered but not carried out', async () => {
-    bridge.route('POST /api/commands/torque', { ok: false, command: 'torque', message: 'motors did not answer' })
+  it('shows the reason the hardware node gives for refusing torque', async () => {
+    bridge.route('POST /api/commands/torque', () => ({
+      status: 409,
+      body: { error: 'refused', message: 'motors did not answer', timestamp: 1 },
+    }))
     renderWithBridge(bridge, <Controls />)
     unlock('secret')
     fireEvent.click(screen.getByTestId('torque-on'))

@@ -1,4 +1,4 @@
-import type { JointStatesData } from '../ws/types'
+import type { JointStatesData } from '../generated/ws'
 
 /** Show each joint's position, in rad with 3 decimals (m for head_x/y/z): motors, then head pose. */
 export function JointTable({ sample }: { sample: JointStatesData | null }) {
@@ -14,7 +14,7 @@ export function JointTable({ sample }: { sample: JointStatesData | null }) {
   )
 }
 
-function Table({ title, rows }: { title: string; rows: { name: string; value: number }[] }) {
+function Table({ title, rows }: { title: string; rows: { name: string; value: number | null }[] }) {
   return (
     <table className="joints">
       <thead>
@@ -38,9 +38,9 @@ function Table({ title, rows }: { title: string; rows: { name: string; value: nu
   )
 }
 
-/** Format a position with 3 decimals; a missing value shows as a dash. */
-export function formatPosition(value: number | undefined): string {
-  if (value === undefined || !Number.isFinite(value)) return '—'
+/** Format a position with 3 decimals; a missing or unknown (null: NaN) value shows as a dash. */
+export function formatPosition(value: number | null | undefined): string {
+  if (value === undefined || value === null || !Number.isFinite(value)) return '—'
   // Values that round to zero show as 0.000, not -0.000.
   return Math.abs(value) < 0.0005 ? '0.000' : value.toFixed(3)
 }

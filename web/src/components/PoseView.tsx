@@ -1,4 +1,4 @@
-import type { JointStatesData } from '../ws/types'
+import type { JointStatesData } from '../generated/ws'
 import { positionOf } from '../hooks/useJointStream'
 import { PALETTE } from './JointPlot'
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react'
 import { useBackend } from '../backend'
 import { describeApiError } from '../api/errors'
-import type { DiagnosticsSnapshot } from '../ws/types'
+import type { DiagnosticsSnapshot } from '../ws/snapshot'
 
 export interface DiagnosticsState {
   data: DiagnosticsSnapshot | null

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { renderHook, waitFor } from '@testing-library/react'
 import type { ReactNode } from 'react'
 import { BackendProvider } from '../backend'
+import type { JointStatesData } from '../generated/ws'
 import { FakeBridge } from '../test/fakeBridge'
 import { positionOf, useJointStream } from './useJointStream'
 
@@ -54,7 +55,17 @@ describe('useJointStream', () => {
     expect(renders - start).toBeLessThan(50)
   })
 
-  it('tells when a joint is missing', () => {
-    expect(positionOf({ stamp: 0, name: ['a'], position: [1] }, 'b')).toBeUndefined()
+  it('tells when a joint is missing or its position unknown (NaN, sent as null)', () => {
+    const sample = {
+      stamp: 0,
+      seq: 1,
+      name: ['yaw_body', 'head_x'],
+      position: [1, null],
+      velocity: [null, null],
+      effort: [0, 0],
+    } satisfies JointStatesData
+    expect(positionOf(sample, 'yaw_body')).toBe(1)
+    expect(positionOf(sample, 'head_x')).toBeUndefined()
+    expect(positionOf(sample, 'left_antenna')).toBeUndefined()
   })
 })

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { useBackend } from '../backend'
-import type { JointStatesData } from '../ws/types'
+import type { JointStatesData } from '../generated/ws'
 
 /**
  * Return the latest joint states from the WebSocket, at most `rateHz` times a second.
@@ -25,9 +25,9 @@ export function useJointStream(rateHz = 10): JointStatesData | null {
   return sample
 }
 
-/** Return the position of one joint from a sample, or undefined when it is absent. */
+/** Return the position of one joint from a sample, or undefined when absent or unknown (null). */
 export function positionOf(sample: JointStatesData | null, name: string): number | undefined {
   if (!sample) return undefined
   const i = sample.name.indexOf(name)
-  return i < 0 ? undefined : sample.position[i]
+  return i < 0 ? undefined : (sample.position[i] ?? undefined)
 }

@@ -1,11 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { screen, waitFor, within } from '@testing-library/react'
+import type { components } from '../api/schema'
 import { FakeBridge } from '../test/fakeBridge'
 import { renderWithBridge } from '../test/render'
 import { DiagnosticsPage } from './DiagnosticsPage'
 
 function status(name: string, level: number, message: string, values: Record<string, string> = {}) {
-  return { name, level, message, hardware_id: 'reachy_mini', values, age_s: 0.2 }
+  return {
+    name,
+    level,
+    message,
+    hardware_id: 'reachy_mini',
+    values,
+    age_s: 0.2,
+  } satisfies components['schemas']['DiagnosticStatusModel']
 }
 
 describe('DiagnosticsPage', () => {

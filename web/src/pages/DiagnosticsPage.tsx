@@ -3,7 +3,7 @@ import { levelName } from '../format'
 import { MotorKey } from '../generated/status'
 import { useDiagnostics } from '../hooks/useDiagnostics'
 import { useNow } from '../hooks/useNow'
-import type { TimedStatus } from '../ws/types'
+import type { TimedStatus } from '../ws/snapshot'
 
 function Level({ level }: { level: number }) {
   return <span className={`badge level-${level}`}>{levelName(level)}</span>

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fireEvent, screen, waitFor } from '@testing-library/react'
+import type { EventPage, RobotEvent } from '../api/client'
 import { FakeBridge, type Recorded } from '../test/fakeBridge'
 import { renderWithBridge } from '../test/render'
 import { EventsPage } from './EventsPage'
@@ -12,16 +13,20 @@ function events(req: Recorded) {
   const source = req.query.get('source')
   const limit = Number(req.query.get('limit') ?? 100)
   const offset = Number(req.query.get('offset') ?? 0)
-  const all = Array.from({ length: TOTAL }, (_, i) => ({
-    id: TOTAL - i,
-    time: 1700000000 + TOTAL - i,
-    level: i % 3,
-    source: i % 2 ? 'bridge_node' : 'hardware_node',
-    kind: 'test',
-    message: `event ${TOTAL - i}`,
-    details: {},
-  })).filter((e) => e.level >= minLevel && (!source || e.source === source))
-  return { body: { items: all.slice(offset, offset + limit), total: all.length, limit, offset } }
+  const all = Array.from(
+    { length: TOTAL },
+    (_, i) =>
+      ({
+        id: TOTAL - i,
+        time: 1700000000 + TOTAL - i,
+        level: i % 3,
+        source: i % 2 ? 'bridge_node' : 'hardware_node',
+        kind: 'test',
+        message: `event ${TOTAL - i}`,
+        details: {},
+      }) satisfies RobotEvent,
+  ).filter((e) => e.level >= minLevel && (!source || e.source === source))
+  return { body: { items: all.slice(offset, offset + limit), total: all.length, limit, offset } satisfies EventPage }
 }
 
 describe('EventsPage', () => {
@@ -77,7 +82,7 @@ describe('EventsPage', () => {
     const before = bridge.requests.filter((r) => r.path === '/api/events').length
     bridge.broadcast({
       type: 'events',
-      data: { time: 1, level: 2, source: 'hardware_node', kind: 'x', message: 'new', details: {} },
+      data: { time: 1, level: 2, source: 'hardware_node', kind: 'command', message: 'new', details: {} },
     })
     await waitFor(() => expect(bridge.requests.filter((r) => r.path === '/api/events').length).toBe(before + 1), {
       timeout: 5000,

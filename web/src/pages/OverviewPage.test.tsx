@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { screen, waitFor } from '@testing-library/react'
+import type { Health } from '../api/client'
 import { FakeBridge, HEALTHY } from '../test/fakeBridge'
 import { renderWithBridge } from '../test/render'
 import { OverviewPage } from './OverviewPage'
@@ -60,7 +61,7 @@ describe('OverviewPage', () => {
   it('shows an unhealthy bridge answering 503', async () => {
     bridge.route('GET /api/health', () => ({
       status: 503,
-      body: { ...HEALTHY, status: 'unhealthy', components: { ...HEALTHY.components, ros: false } },
+      body: { ...HEALTHY, status: 'unhealthy', components: { ...HEALTHY.components, ros: false } } satisfies Health,
     }))
     renderWithBridge(bridge, <OverviewPage />)
     await waitFor(() => expect(screen.getByTestId('health-status').textContent).toBe('unhealthy'))

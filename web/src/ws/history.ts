@@ -14,8 +14,8 @@ export class JointHistory {
     this.times = new Float64Array(capacity)
   }
 
-  /** Append one sample; a different joint list starts the history afresh. */
-  push(time: number, names: readonly string[], positions: readonly number[]): void {
+  /** Append one sample; a different joint list starts the history afresh; null is kept as NaN. */
+  push(time: number, names: readonly string[], positions: readonly (number | null)[]): void {
     if (!sameNames(this.names, names)) this.reset(names)
     this.times[this.head] = time
     for (let j = 0; j < this.columns.length; j++) this.columns[j][this.head] = positions[j] ?? NaN

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { waitFor } from '@testing-library/react'
+import type { DiagnosticStatusData } from '../generated/ws'
 import { FakeBridge } from '../test/fakeBridge'
 import { backoffDelay, RobotSocket } from './robotSocket'
 
@@ -47,6 +48,18 @@ describe('RobotSocket', () => {
     expect(socket.joints?.position[0]).toBe(0.5)
     expect(socket.history.size).toBe(2)
     expect(socket.history.latestTime()).toBe(101)
+  })
+
+  it('keeps an unknown position (NaN, sent as null) as NaN in the history', async () => {
+    socket = new RobotSocket(bridge.wsUrl)
+    socket.start()
+    await waitFor(() => expect(bridge.clients.size).toBe(1))
+    bridge.sendJoints({ yaw_body: null, right_antenna: 0.25 }, 100)
+    await waitFor(() => expect(socket?.jointSeq).toBe(1))
+    expect(socket.joints?.position).toEqual([null, 0.25])
+    expect(socket.joints?.velocity).toEqual([null, null])
+    expect(socket.history.column('yaw_body')?.[0]).toBeNaN()
+    expect(socket.history.column('right_antenna')?.[0]).toBe(0.25)
   })
 
   it('reconnects and subscribes again after the server went away', async () => {
@@ -125,7 +138,8 @@ describe('RobotSocket diagnostics', () => {
     socket.start()
     try {
       await waitFor(() => expect(bridge.clients.size).toBe(1))
-      const status = (name: string) => ({ name, level: 0, message: '', hardware_id: 'reachy_mini', values: {} })
+      const status = (name: string) =>
+        ({ name, level: 0, message: '', hardware_id: 'reachy_mini', values: {} }) satisfies DiagnosticStatusData
       // A robot clock an hour behind the page's.
       const robotTime = Date.now() / 1000 - 3600
       bridge.broadcast({ type: 'diagnostics', data: { stamp: robotTime, status: [status('hardware_node: Bus')] } })

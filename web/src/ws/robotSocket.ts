@@ -1,19 +1,20 @@
-import { JointHistory } from './history'
 import type {
+  Channel,
+  ClientMessage,
   DiagnosticsData,
-  DiagnosticsSnapshot,
   EventData,
-  Hello,
+  HelloMessage,
   JointStatesData,
   ServerMessage,
-  TimedStatus,
-} from './types'
+} from '../generated/ws'
+import { JointHistory } from './history'
+import type { DiagnosticsSnapshot, TimedStatus } from './snapshot'
 
 export type ConnectionState = 'connecting' | 'open' | 'closed'
 
 export interface RobotSocketOptions {
   /** Channels and their rates, as sent in `subscribe`. */
-  channels?: Record<string, number>
+  channels?: Partial<Record<Channel, number>>
   /** First reconnection delay; each failure doubles it up to maxDelayMs. */
   initialDelayMs?: number
   maxDelayMs?: number
@@ -56,7 +57,7 @@ export class RobotSocket {
   readonly url: string
   readonly history: JointHistory
   state: ConnectionState = 'closed'
-  hello: Hello | null = null
+  hello: HelloMessage | null = null
   joints: JointStatesData | null = null
   /** Counts joint frames; a hook re-renders only when it moved. */
   jointSeq = 0
@@ -130,7 +131,7 @@ export class RobotSocket {
   }
 
   /** Send one message if connected; return whether it was sent. */
-  send(message: object): boolean {
+  send(message: ClientMessage): boolean {
     if (this.socket?.readyState !== 1) return false
     this.socket.send(JSON.stringify(message))
     return true
