@@ -1,4 +1,5 @@
-//! One cycle of the loop: read positions, publish, read extra telemetry, write goals.
+//! One cycle of the loop, phase by phase: record its timing, read the positions, update the
+//! working snapshot, probe the benched motors, publish, read extra telemetry, write the goals.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -7,7 +8,7 @@ use super::lock;
 use super::shared::Shared;
 use super::snapshot::StatsAcc;
 use super::thread::{Cycle, BACKOFF_START};
-use super::BusState;
+use super::{BusState, Snapshot};
 use crate::bus::{Bus, MotorRead};
 use crate::error::{Error, Result};
 use crate::joints::{addr, rad_to_ticks, ticks_to_rad, COUNT, MOTOR_IDS, VELOCITY_UNIT_RAD_S};
@@ -109,6 +110,8 @@ fn read_positions(
     None
 }
 
+/// One cycle: the phases below, in order, with the bus, the working snapshot and the
+/// statistics held from the first to the last (taken in the module's lock order).
 pub(super) fn run_cycle(
     shared: &Shared,
     cycle: &mut Cycle,
@@ -122,22 +125,9 @@ pub(super) fn run_cycle(
         shared.set_bus_state(BusState::Closed);
         return Err(Error::Io("the bus was closed while the loop ran".into()));
     };
+    let mut work = lock(&shared.work);
     let mut stats = lock(&shared.stats);
-    stats.cycles += 1;
-    let late_ms = late.as_secs_f64() * 1e3;
-    StatsAcc::push(&mut stats.jitter_ms, late_ms);
-    stats.jitter_max_ms = stats.jitter_max_ms.max(late_ms);
-    if stats.recent_starts.len() >= 4096 {
-        stats.recent_starts.pop_front();
-    }
-    stats.recent_starts.push_back(start);
-    while stats
-        .recent_starts
-        .front()
-        .is_some_and(|t| start.duration_since(*t) > Duration::from_secs(1))
-    {
-        stats.recent_starts.pop_front();
-    }
+    record_timing(&mut stats, start, late);
 
     let read_start = Instant::now();
     let active: Vec<usize> = (0..COUNT).filter(|&k| !cycle.benched[k]).collect();
@@ -155,8 +145,43 @@ pub(super) fn run_cycle(
         return Ok(());
     };
 
-    let mut work = lock(&shared.work);
-    for (&k, read) in active.iter().zip(&reads) {
+    update_positions(&mut work, &mut stats, cycle, &active, &reads, read_time);
+    probe_benched(bus, &mut work, &mut stats, cycle);
+    publish(shared, &mut work, cycle);
+    read_extra_telemetry(bus, &mut work, &mut stats, cycle, &active, cycle_end);
+    write_goals(shared, bus, &mut work, &mut stats);
+    Ok(())
+}
+
+/// Count the cycle, how late it started, and its start for the rate over the last second.
+fn record_timing(stats: &mut StatsAcc, start: Instant, late: Duration) {
+    stats.cycles += 1;
+    let late_ms = late.as_secs_f64() * 1e3;
+    StatsAcc::push(&mut stats.jitter_ms, late_ms);
+    stats.jitter_max_ms = stats.jitter_max_ms.max(late_ms);
+    if stats.recent_starts.len() >= 4096 {
+        stats.recent_starts.pop_front();
+    }
+    stats.recent_starts.push_back(start);
+    while stats
+        .recent_starts
+        .front()
+        .is_some_and(|t| start.duration_since(*t) > Duration::from_secs(1))
+    {
+        stats.recent_starts.pop_front();
+    }
+}
+
+/// Put the positions read into the working snapshot; bench a motor that keeps missing.
+fn update_positions(
+    work: &mut Snapshot,
+    stats: &mut StatsAcc,
+    cycle: &mut Cycle,
+    active: &[usize],
+    reads: &[MotorRead],
+    read_time: f64,
+) {
+    for (&k, read) in active.iter().zip(reads) {
         match read {
             Ok((data, alert)) => {
                 cycle.failures[k] = 0;
@@ -183,114 +208,131 @@ pub(super) fn run_cycle(
         }
     }
     work.read_time = read_time;
+}
 
-    // Ping the motors left out; one that answers joins the cyclic reads again.
-    if cycle.benched.iter().any(|b| *b) && Instant::now() >= cycle.next_probe {
-        cycle.next_probe = Instant::now() + PROBE_EVERY;
-        let benched: Vec<usize> = (0..COUNT).filter(|&k| cycle.benched[k]).collect();
-        for k in benched {
-            match bus.ping(MOTOR_IDS[k]) {
-                Ok(_) => {
-                    cycle.benched[k] = false;
-                    cycle.failures[k] = 0;
-                }
-                Err(e) => {
-                    work.comm_errors[k] += 1;
-                    stats.error(e.kind(), 1);
-                }
+/// Ping the motors left out; one that answers joins the cyclic reads again.
+fn probe_benched(bus: &mut Bus, work: &mut Snapshot, stats: &mut StatsAcc, cycle: &mut Cycle) {
+    if !(cycle.benched.iter().any(|b| *b) && Instant::now() >= cycle.next_probe) {
+        return;
+    }
+    cycle.next_probe = Instant::now() + PROBE_EVERY;
+    let benched: Vec<usize> = (0..COUNT).filter(|&k| cycle.benched[k]).collect();
+    for k in benched {
+        match bus.ping(MOTOR_IDS[k]) {
+            Ok(_) => {
+                cycle.benched[k] = false;
+                cycle.failures[k] = 0;
+            }
+            Err(e) => {
+                work.comm_errors[k] += 1;
+                stats.error(e.kind(), 1);
             }
         }
     }
+}
 
-    // Publish the positions now, before the slower telemetry read and the goal write: a
-    // subscriber gets them 1.5 to 2 ms sooner at 1 Mbaud, and what this cycle reads or writes
-    // next shows in the next snapshot.
+/// Publish the positions now, before the slower telemetry read and the goal write: a
+/// subscriber gets them 1.5 to 2 ms sooner at 1 Mbaud, and what this cycle reads or writes
+/// next shows in the next snapshot.
+fn publish(shared: &Shared, work: &mut Snapshot, cycle: &mut Cycle) {
     cycle.seq += 1;
     work.seq = cycle.seq;
     *lock(&shared.latest) = Some(Arc::new(work.clone()));
     shared.published.notify_all();
+}
 
-    // Extra telemetry when it fits in what is left of the cycle.
+/// Read the next block of extra telemetry, when it fits in what is left of the cycle.
+fn read_extra_telemetry(
+    bus: &mut Bus,
+    work: &mut Snapshot,
+    stats: &mut StatsAcc,
+    cycle: &mut Cycle,
+    active: &[usize],
+    cycle_end: Instant,
+) {
+    let ids: Vec<u8> = active.iter().map(|&k| MOTOR_IDS[k]).collect();
     let extra = Extra::ORDER[cycle.extra % Extra::ORDER.len()];
     let (address, length) = extra.span();
+    // Bytes on the wire: the sync read is 14 + one id per motor, each reply 11 + the block,
+    // with 25% spare; the goal write that follows is 14 + 5 per motor (id and 4 bytes).
     let cost = bus.wire_time(14 + ids.len() * (12 + length as usize)) * 5 / 4
         + bus.wire_time(14 + 5 * MOTOR_IDS.len());
-    if Instant::now() + cost + CYCLE_MARGIN < cycle_end {
-        cycle.extra = (cycle.extra + 1) % Extra::ORDER.len();
-        match bus.sync_read(&ids, address, length) {
-            Ok(reads) => {
-                let now = wall_time();
-                for (&k, read) in active.iter().zip(&reads) {
-                    let data = match read {
-                        Ok((data, _)) => data,
-                        Err(e) => {
-                            work.comm_errors[k] += 1;
-                            stats.error(e.kind(), 1);
-                            continue;
-                        }
-                    };
-                    match extra {
-                        Extra::CurrentVelocity => {
-                            work.current[k] = le_i16(data).unwrap_or(0) as f64;
-                            work.velocity[k] =
-                                le_i32(&data[2..]).unwrap_or(0) as f64 * VELOCITY_UNIT_RAD_S;
-                        }
-                        Extra::VoltageTemperature => {
-                            work.voltage[k] = le_u16(data).unwrap_or(0) as f64 / 10.0;
-                            work.temperature[k] = data.get(2).copied().unwrap_or(0) as f64;
-                        }
-                        Extra::TorqueError => {
-                            work.torque_enabled[k] = data.first().is_some_and(|&t| t != 0);
-                            work.hardware_error[k] = data.get(6).copied().unwrap_or(0);
-                        }
+    if Instant::now() + cost + CYCLE_MARGIN >= cycle_end {
+        return;
+    }
+    cycle.extra = (cycle.extra + 1) % Extra::ORDER.len();
+    match bus.sync_read(&ids, address, length) {
+        Ok(reads) => {
+            let now = wall_time();
+            for (&k, read) in active.iter().zip(&reads) {
+                let data = match read {
+                    Ok((data, _)) => data,
+                    Err(e) => {
+                        work.comm_errors[k] += 1;
+                        stats.error(e.kind(), 1);
+                        continue;
                     }
-                }
+                };
                 match extra {
                     Extra::CurrentVelocity => {
-                        work.current_time = now;
-                        work.velocity_time = now;
+                        work.current[k] = le_i16(data).unwrap_or(0) as f64;
+                        work.velocity[k] =
+                            le_i32(&data[2..]).unwrap_or(0) as f64 * VELOCITY_UNIT_RAD_S;
                     }
-                    _ => work.status_time = now,
+                    Extra::VoltageTemperature => {
+                        work.voltage[k] = le_u16(data).unwrap_or(0) as f64 / 10.0;
+                        work.temperature[k] = data.get(2).copied().unwrap_or(0) as f64;
+                    }
+                    Extra::TorqueError => {
+                        work.torque_enabled[k] = data.first().is_some_and(|&t| t != 0);
+                        work.hardware_error[k] = data.get(6).copied().unwrap_or(0);
+                    }
                 }
             }
-            Err(e) => stats.error(e.kind(), 1),
+            match extra {
+                Extra::CurrentVelocity => {
+                    work.current_time = now;
+                    work.velocity_time = now;
+                }
+                _ => work.status_time = now,
+            }
         }
-        stats.error("checksum", bus.take_checksum_errors());
+        Err(e) => stats.error(e.kind(), 1),
     }
+    stats.error("checksum", bus.take_checksum_errors());
+}
 
-    // Goals queued since the last cycle.
+/// Sync-write the goals queued since the last cycle; on failure they stay queued.
+fn write_goals(shared: &Shared, bus: &mut Bus, work: &mut Snapshot, stats: &mut StatsAcc) {
     let goals = std::mem::replace(&mut *lock(&shared.pending), [None; COUNT]);
-    if goals.iter().any(|g| g.is_some()) {
-        let write_start = Instant::now();
-        let blocks: Vec<(u8, [u8; 4])> = goals
-            .iter()
-            .enumerate()
-            .filter_map(|(k, g)| g.map(|g| (MOTOR_IDS[k], rad_to_ticks(g).to_le_bytes())))
-            .collect();
-        let refs: Vec<(u8, &[u8])> = blocks.iter().map(|(id, d)| (*id, d.as_slice())).collect();
-        match bus.sync_write(addr::GOAL_POSITION, 4, &refs) {
-            Ok(()) => {
-                for (k, g) in goals.iter().enumerate() {
-                    if let Some(g) = g {
-                        work.goal[k] = *g;
-                    }
-                }
-            }
-            Err(e) => {
-                stats.error(e.kind(), 1);
-                // Keep the goals for the next cycle unless newer ones were queued meanwhile.
-                let mut pending = lock(&shared.pending);
-                for (k, g) in goals.iter().enumerate() {
-                    if pending[k].is_none() {
-                        pending[k] = *g;
-                    }
+    if goals.iter().all(|g| g.is_none()) {
+        return;
+    }
+    let write_start = Instant::now();
+    let blocks: Vec<(u8, [u8; 4])> = goals
+        .iter()
+        .enumerate()
+        .filter_map(|(k, g)| g.map(|g| (MOTOR_IDS[k], rad_to_ticks(g).to_le_bytes())))
+        .collect();
+    let refs: Vec<(u8, &[u8])> = blocks.iter().map(|(id, d)| (*id, d.as_slice())).collect();
+    match bus.sync_write(addr::GOAL_POSITION, 4, &refs) {
+        Ok(()) => {
+            for (k, g) in goals.iter().enumerate() {
+                if let Some(g) = g {
+                    work.goal[k] = *g;
                 }
             }
         }
-        StatsAcc::push(&mut stats.write_ms, write_start.elapsed().as_secs_f64() * 1e3);
+        Err(e) => {
+            stats.error(e.kind(), 1);
+            // Keep the goals for the next cycle unless newer ones were queued meanwhile.
+            let mut pending = lock(&shared.pending);
+            for (k, g) in goals.iter().enumerate() {
+                if pending[k].is_none() {
+                    pending[k] = *g;
+                }
+            }
+        }
     }
-    drop(guard);
-    drop(work);
-    drop(stats);
-    Ok(())
+    StatsAcc::push(&mut stats.write_ms, write_start.elapsed().as_secs_f64() * 1e3);
 }

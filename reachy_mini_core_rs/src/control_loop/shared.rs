@@ -13,7 +13,8 @@ use crate::error::Result;
 use crate::joints::{addr, ticks_to_rad, COUNT, MOTOR_IDS};
 use crate::protocol::le_i32;
 
-/// What both the loop thread and the callers share.
+/// What both the loop thread and the callers share; its locks are taken in the order written
+/// at the top of the module (bus, work, stats, pending, latest, exit_reason).
 pub(super) struct Shared {
     pub(super) config: LoopConfig,
     pub(super) backend: Backend,
