@@ -11,8 +11,8 @@ use super::thread::{Cycle, BACKOFF_START};
 use super::{BusState, Snapshot};
 use crate::bus::{Bus, MotorRead};
 use crate::error::{Error, Result};
-use crate::joints::{addr, rad_to_ticks, ticks_to_rad, COUNT, MOTOR_IDS, VELOCITY_UNIT_RAD_S};
-use crate::protocol::{le_i16, le_i32, le_u16};
+use crate::joints::{rad_to_ticks, ticks_to_rad, COUNT, MOTOR_IDS, VELOCITY_UNIT_RAD_S};
+use crate::registers::{self as r, Register, PRESENT_POSITION as POSITION};
 
 /// After a failed fast sync read, use plain sync reads for this many cycles (1 s at 200 Hz)
 /// so that a silent motor costs one timeout per cycle, not two.
@@ -29,6 +29,11 @@ fn wall_time() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
 }
 
+/// Present Position ticks of one motor's reply to the cyclic read.
+pub(super) fn position_ticks(data: &[u8]) -> Option<i32> {
+    POSITION.decode(data).ok().and_then(|ticks| i32::try_from(ticks).ok())
+}
+
 /// Telemetry blocks read in turn, one per cycle when time allows.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Extra {
@@ -43,12 +48,19 @@ impl Extra {
     /// Position of TorqueError in ORDER.
     pub(super) const TORQUE_ERROR_INDEX: usize = 2;
 
-    fn span(self) -> (u16, u16) {
+    /// First and last register of the block; one sync read covers both and what lies between.
+    fn registers(self) -> (Register, Register) {
         match self {
-            Extra::CurrentVelocity => (addr::PRESENT_CURRENT, 6),
-            Extra::VoltageTemperature => (addr::PRESENT_INPUT_VOLTAGE, 3),
-            Extra::TorqueError => (addr::TORQUE_ENABLE, 7),
+            Extra::CurrentVelocity => (r::PRESENT_CURRENT, r::PRESENT_VELOCITY),
+            Extra::VoltageTemperature => (r::PRESENT_INPUT_VOLTAGE, r::PRESENT_TEMPERATURE),
+            Extra::TorqueError => (r::TORQUE_ENABLE, r::HARDWARE_ERROR_STATUS),
         }
+    }
+
+    /// Address and length of the block's sync read.
+    pub(super) fn span(self) -> (u16, u16) {
+        let (first, last) = self.registers();
+        r::block(first, last)
     }
 }
 
@@ -65,7 +77,7 @@ fn read_positions(
     }
     for _attempt in 0..=shared.config.max_retries {
         if cycle.seq >= cycle.fast_read_after {
-            match bus.fast_sync_read(ids, addr::PRESENT_POSITION, 4) {
+            match bus.fast_sync_read(ids, POSITION.address, POSITION.size) {
                 Ok(blocks) => {
                     return Some(
                         blocks
@@ -90,7 +102,7 @@ fn read_positions(
                 }
             }
         }
-        match bus.sync_read(ids, addr::PRESENT_POSITION, 4) {
+        match bus.sync_read(ids, POSITION.address, POSITION.size) {
             Ok(reads) if reads.iter().any(|r| r.is_ok()) => return Some(reads),
             Ok(reads) => {
                 for read in &reads {
@@ -185,7 +197,7 @@ fn update_positions(
         match read {
             Ok((data, alert)) => {
                 cycle.failures[k] = 0;
-                if let Some(ticks) = le_i32(data) {
+                if let Some(ticks) = position_ticks(data) {
                     work.position[k] = ticks_to_rad(ticks);
                     work.position_time[k] = read_time;
                 }
@@ -273,19 +285,25 @@ fn read_extra_telemetry(
                         continue;
                     }
                 };
+                // The bus checked the block's length; a value missing all the same reads as 0,
+                // as before the first read.
+                let value = |register: Register| register.in_block(address, data);
                 match extra {
                     Extra::CurrentVelocity => {
-                        work.current[k] = le_i16(data).unwrap_or(0) as f64;
+                        work.current[k] = value(r::PRESENT_CURRENT).unwrap_or(0) as f64;
                         work.velocity[k] =
-                            le_i32(&data[2..]).unwrap_or(0) as f64 * VELOCITY_UNIT_RAD_S;
+                            value(r::PRESENT_VELOCITY).unwrap_or(0) as f64 * VELOCITY_UNIT_RAD_S;
                     }
                     Extra::VoltageTemperature => {
-                        work.voltage[k] = le_u16(data).unwrap_or(0) as f64 / 10.0;
-                        work.temperature[k] = data.get(2).copied().unwrap_or(0) as f64;
+                        // 0.1 V units.
+                        work.voltage[k] =
+                            value(r::PRESENT_INPUT_VOLTAGE).unwrap_or(0) as f64 / 10.0;
+                        work.temperature[k] = value(r::PRESENT_TEMPERATURE).unwrap_or(0) as f64;
                     }
                     Extra::TorqueError => {
-                        work.torque_enabled[k] = data.first().is_some_and(|&t| t != 0);
-                        work.hardware_error[k] = data.get(6).copied().unwrap_or(0);
+                        work.torque_enabled[k] = value(r::TORQUE_ENABLE).is_ok_and(|t| t != 0);
+                        work.hardware_error[k] =
+                            u8::try_from(value(r::HARDWARE_ERROR_STATUS).unwrap_or(0)).unwrap_or(0);
                     }
                 }
             }
@@ -309,13 +327,14 @@ fn write_goals(shared: &Shared, bus: &mut Bus, work: &mut Snapshot, stats: &mut 
         return;
     }
     let write_start = Instant::now();
+    // GOAL_POSITION is 4 bytes, signed: the ticks' i32 bytes as they are.
     let blocks: Vec<(u8, [u8; 4])> = goals
         .iter()
         .enumerate()
         .filter_map(|(k, g)| g.map(|g| (MOTOR_IDS[k], rad_to_ticks(g).to_le_bytes())))
         .collect();
     let refs: Vec<(u8, &[u8])> = blocks.iter().map(|(id, d)| (*id, d.as_slice())).collect();
-    match bus.sync_write(addr::GOAL_POSITION, 4, &refs) {
+    match bus.sync_write(r::GOAL_POSITION.address, r::GOAL_POSITION.size, &refs) {
         Ok(()) => {
             for (k, g) in goals.iter().enumerate() {
                 if let Some(g) = g {

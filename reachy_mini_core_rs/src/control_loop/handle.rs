@@ -5,6 +5,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::cycle::position_ticks;
 use super::lock;
 use super::shared::Shared;
 use super::snapshot::{percentile, StatsAcc};
@@ -12,9 +13,9 @@ use super::thread::supervise;
 use super::{Backend, BusState, LoopConfig, LoopStats, Snapshot};
 use crate::bus::Bus;
 use crate::error::{Error, Result};
-use crate::joints::{addr, ticks_to_rad, COUNT, JOINT_NAMES, MOTOR_IDS};
+use crate::joints::{ticks_to_rad, COUNT, JOINT_NAMES, MOTOR_IDS};
 use crate::motor_setup::{self, SetupMode, SetupReport};
-use crate::protocol::le_i32;
+use crate::registers::{GOAL_POSITION, PRESENT_POSITION, TORQUE_ENABLE};
 
 /// The control loop and its thread.
 pub struct ControlLoop {
@@ -203,7 +204,7 @@ impl ControlLoop {
         if !enabled {
             let mut first_error = None;
             for (k, &id) in MOTOR_IDS.iter().enumerate() {
-                match bus.write(id, addr::TORQUE_ENABLE, &[0]) {
+                match bus.write_register(id, TORQUE_ENABLE, 0) {
                     Ok(()) => work.torque_enabled[k] = false,
                     Err(e) => {
                         first_error.get_or_insert(e);
@@ -225,7 +226,7 @@ impl ControlLoop {
                 }
             };
             work.goal[k] = ticks_to_rad(ticks);
-            match bus.write(id, addr::TORQUE_ENABLE, &[1]) {
+            match bus.write_register(id, TORQUE_ENABLE, 1) {
                 Ok(()) => work.torque_enabled[k] = true,
                 Err(e) => left_off.push(format!(
                     "{} (id {id}): torque enable not acknowledged: {e}",
@@ -304,26 +305,26 @@ fn hold_present_positions(
         MOTOR_IDS.iter().map(|_| Err("present position unreadable".to_string())).collect();
     // One sync read for all nine, then single reads for the motors it missed: a corrupt
     // reply costs one retry, not the motor's torque.
-    let first = bus.sync_read(&MOTOR_IDS, addr::PRESENT_POSITION, 4);
+    let first = bus.sync_read(&MOTOR_IDS, PRESENT_POSITION.address, PRESENT_POSITION.size);
     for (k, &id) in MOTOR_IDS.iter().enumerate() {
         let mut read = match &first {
             Ok(reads) => reads.get(k).cloned().unwrap_or(Err(Error::Timeout { id })),
             Err(e) => Err(e.clone()),
         }
         .and_then(|(data, _)| {
-            le_i32(&data).ok_or_else(|| Error::Length("short position reply".into()))
+            position_ticks(&data).ok_or_else(|| Error::Length("short position reply".into()))
         });
         for _retry in 0..max_retries {
             if read.is_ok() {
                 break;
             }
-            read = bus.read(id, addr::PRESENT_POSITION, 4).and_then(|data| {
-                le_i32(&data).ok_or_else(|| Error::Length("short position reply".into()))
+            read = bus.read(id, PRESENT_POSITION.address, PRESENT_POSITION.size).and_then(|data| {
+                position_ticks(&data).ok_or_else(|| Error::Length("short position reply".into()))
             });
         }
         held[k] = match read {
             Err(e) => Err(format!("present position unreadable: {e}")),
-            Ok(ticks) => match bus.write(id, addr::GOAL_POSITION, &ticks.to_le_bytes()) {
+            Ok(ticks) => match bus.write(id, GOAL_POSITION.address, &ticks.to_le_bytes()) {
                 Ok(()) => Ok(ticks),
                 Err(e) => Err(format!("goal = present position not acknowledged: {e}")),
             },

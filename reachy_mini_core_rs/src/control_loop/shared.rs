@@ -10,8 +10,8 @@ use crate::bus::serial::SerialTransport;
 use crate::bus::sim::SimTransport;
 use crate::bus::{Bus, Transport};
 use crate::error::Result;
-use crate::joints::{addr, ticks_to_rad, COUNT, MOTOR_IDS};
-use crate::protocol::le_i32;
+use crate::joints::{ticks_to_rad, COUNT, MOTOR_IDS};
+use crate::registers::{BUS_WATCHDOG, GOAL_POSITION, TORQUE_ENABLE};
 
 /// What both the loop thread and the callers share; its locks are taken in the order written
 /// at the top of the module (bus, work, stats, pending, latest, exit_reason).
@@ -59,20 +59,21 @@ impl Shared {
             if !answered.contains(&id) {
                 continue;
             }
-            match bus.read(id, addr::GOAL_POSITION, 4).map(|d| le_i32(&d)) {
-                Ok(Some(ticks)) => work.goal[k] = ticks_to_rad(ticks),
-                Ok(None) => {}
+            match bus.read_register(id, GOAL_POSITION).map(i32::try_from) {
+                Ok(Ok(ticks)) => work.goal[k] = ticks_to_rad(ticks),
+                // Four signed bytes always fit an i32; nothing else can come back.
+                Ok(Err(_)) => {}
                 Err(e) => stats.error(e.kind(), 1),
             }
-            match bus.read(id, addr::TORQUE_ENABLE, 1) {
-                Ok(d) => work.torque_enabled[k] = d.first().copied().unwrap_or(0) != 0,
+            match bus.read_register(id, TORQUE_ENABLE) {
+                Ok(torque) => work.torque_enabled[k] = torque != 0,
                 Err(e) => stats.error(e.kind(), 1),
             }
             if self.config.watchdog_ms > 0 {
                 // 20 ms units, 1..127; writing 0 first clears a trip left from a previous run.
                 let units = self.config.watchdog_ms.div_ceil(20).clamp(1, 127) as u8;
                 for value in [0, units] {
-                    if let Err(e) = bus.write(id, addr::BUS_WATCHDOG, &[value]) {
+                    if let Err(e) = bus.write_register(id, BUS_WATCHDOG, value.into()) {
                         stats.error(e.kind(), 1);
                     }
                 }

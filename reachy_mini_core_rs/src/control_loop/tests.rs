@@ -19,6 +19,21 @@ fn torque_error_index_points_at_the_torque_and_error_read() {
 }
 
 #[test]
+fn extra_telemetry_reads_the_e_manual_blocks() {
+    // XL330 control table: Present Current 126 + Present Velocity 128 (4 bytes) is 6 bytes;
+    // Present Input Voltage 144 (2) + Present Temperature 146 (1) is 3; Torque Enable 64 to
+    // Hardware Error Status 70 is 7.
+    let cases = [
+        (Extra::CurrentVelocity, (126, 6)),
+        (Extra::VoltageTemperature, (144, 3)),
+        (Extra::TorqueError, (64, 7)),
+    ];
+    for (extra, span) in cases {
+        assert_eq!(extra.span(), span, "{extra:?}");
+    }
+}
+
+#[test]
 fn open_finds_all_nine_motors() {
     let (_sim, control) = sim_loop(200.0);
     assert_eq!(control.open().expect("sim opens"), MOTOR_IDS.to_vec());
