@@ -1,4 +1,4 @@
-//! The one error type of the core; `python.rs` maps each variant to a Python exception.
+//! The one error type of the core; `python/errors.rs` maps each variant to a Python exception.
 
 use std::fmt;
 

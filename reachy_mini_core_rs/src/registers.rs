@@ -106,6 +106,21 @@ impl Register {
         })
     }
 
+    /// Value of the register in a block of bytes read from `start`, as one sync read of
+    /// several neighbouring registers returns them.
+    pub fn in_block(self, start: u16, data: &[u8]) -> Result<i64> {
+        let too_short = || {
+            Error::Length(format!(
+                "a block of {} bytes from address {start} does not hold {}",
+                data.len(),
+                self.name
+            ))
+        };
+        let offset = self.address.checked_sub(start).ok_or_else(too_short)? as usize;
+        let bytes = data.get(offset..offset + self.size as usize).ok_or_else(too_short)?;
+        self.decode(bytes)
+    }
+
     /// Value of the register read from a whole control table (starting at address 0).
     pub fn get(self, table: &[u8]) -> Result<i64> {
         let span = self.span();
@@ -198,6 +213,12 @@ pub const ALL: [Register; 27] = [
     PRESENT_TEMPERATURE,
 ];
 
+/// Address and length of the one read that covers `first` to `last` (`last` at the higher
+/// address) and everything in between.
+pub const fn block(first: Register, last: Register) -> (u16, u16) {
+    (first.address, last.address + last.size - first.address)
+}
+
 /// The register that holds a byte address, if any.
 pub fn at(address: u16) -> Option<Register> {
     ALL.iter().copied().find(|r| r.overlaps(address, 1))
@@ -253,6 +274,41 @@ mod tests {
         assert!(matches!(MAX_POSITION_LIMIT.encode(4096), Err(Error::Limit(_))));
         assert!(matches!(HOMING_OFFSET.encode(1_044_480), Err(Error::Limit(_))));
         assert!(matches!(HOMING_OFFSET.decode(&[0; 2]), Err(Error::Length(_))));
+    }
+
+    #[test]
+    fn registers_decode_from_a_block_read_at_a_lower_address() {
+        // A read of Present Current (126, 2 bytes) and Present Velocity (128, 4 bytes): current
+        // -5 mA is FB FF, velocity -2 is FE FF FF FF (e-manual: both signed).
+        let current_velocity = [0xFB, 0xFF, 0xFE, 0xFF, 0xFF, 0xFF];
+        // Torque Enable (64) to Hardware Error Status (70): torque on, error 0x24.
+        let torque_error = [0x01, 0, 0, 0, 0, 0, 0x24];
+        let cases: [(Register, u16, &[u8], i64); 5] = [
+            (PRESENT_CURRENT, 126, &current_velocity, -5),
+            (PRESENT_VELOCITY, 126, &current_velocity, -2),
+            (TORQUE_ENABLE, 64, &torque_error, 1),
+            (HARDWARE_ERROR_STATUS, 64, &torque_error, 0x24),
+            (PRESENT_TEMPERATURE, 144, &[0x4A, 0x00, 0x2D], 45),
+        ];
+        for (register, start, data, value) in cases {
+            assert_eq!(register.in_block(start, data), Ok(value), "{}", register.name);
+        }
+        assert!(matches!(PRESENT_VELOCITY.in_block(126, &[0; 5]), Err(Error::Length(_))));
+        assert!(matches!(PRESENT_CURRENT.in_block(128, &[0; 6]), Err(Error::Length(_))));
+    }
+
+    #[test]
+    fn blocks_span_from_the_first_register_to_the_end_of_the_last() {
+        // Addresses and lengths of the e-manual's control table.
+        let cases = [
+            (PRESENT_CURRENT, PRESENT_VELOCITY, (126, 6)),
+            (PRESENT_INPUT_VOLTAGE, PRESENT_TEMPERATURE, (144, 3)),
+            (TORQUE_ENABLE, HARDWARE_ERROR_STATUS, (64, 7)),
+            (PRESENT_POSITION, PRESENT_POSITION, (132, 4)),
+        ];
+        for (first, last, span) in cases {
+            assert_eq!(block(first, last), span, "{}..{}", first.name, last.name);
+        }
     }
 
     #[test]

@@ -6,7 +6,45 @@ control loop right after the bus read, so that ROS stamps can be derived from th
 """
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Self, final
+
+# Every name the module exports; stubtest checks this list against the module's own __all__.
+__all__ = [
+    "HW_ERROR_ELECTRICAL_SHOCK",
+    "HW_ERROR_INPUT_VOLTAGE",
+    "HW_ERROR_MOTOR_ENCODER",
+    "HW_ERROR_OVERHEATING",
+    "HW_ERROR_OVERLOAD",
+    "JOINT_LIMITS",
+    "JOINT_NAMES",
+    "MOTOR_IDS",
+    "BusError",
+    "ControlLoop",
+    "CoreError",
+    "CrcError",
+    "HeadPose",
+    "HeaderError",
+    "KinematicsError",
+    "LengthError",
+    "LimitError",
+    "LoopStats",
+    "ProtocolError",
+    "PtyBus",
+    "SimBus",
+    "Snapshot",
+    "StatusPacket",
+    "__version__",
+    "automatic_body_yaw",
+    "crc16",
+    "decode_status",
+    "decode_sync_read",
+    "encode_instruction",
+    "encode_sync_read",
+    "encode_sync_write",
+    "forward_kinematics",
+    "inverse_kinematics",
+    "stewart_angles",
+]
 
 __version__: Final[str]
 
@@ -53,6 +91,7 @@ def crc16(data: bytes) -> int:
 def encode_instruction(id: int, instruction: int, params: bytes) -> bytes:
     """Return a complete instruction packet: header, id, length, stuffed params and CRC."""
 
+@final
 class StatusPacket:
     """A decoded status packet."""
 
@@ -87,6 +126,7 @@ def decode_sync_read(
 ) -> list[int | None]:
     """Return each motor's value from a stream of sync read replies (None when missing or bad)."""
 
+@final
 class HeadPose:
     """Head pose in the robot's base frame: metres and radians (the vendor's convention).
 
@@ -98,15 +138,15 @@ class HeadPose:
     and the joint limits.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         x: float = 0.0,
         y: float = 0.0,
         z: float = 0.0,
         roll: float = 0.0,
         pitch: float = 0.0,
         yaw: float = 0.0,
-    ) -> None: ...
+    ) -> Self: ...
     x: float
     y: float
     z: float
@@ -147,6 +187,7 @@ def forward_kinematics(
     previous pose.
     """
 
+@final
 class SimBus:
     """A simulated Dynamixel bus with the nine Reachy Mini motors.
 
@@ -158,7 +199,7 @@ class SimBus:
     the same physical positions, so their present positions lack the table's offsets.
     """
 
-    def __init__(self, baudrate: int = 1_000_000, factory_fresh: bool = False) -> None: ...
+    def __new__(cls, baudrate: int = 1_000_000, factory_fresh: bool = False) -> Self: ...
     @property
     def baudrate(self) -> int: ...
     def set_unresponsive(self, motor_id: int, unresponsive: bool) -> None:
@@ -185,10 +226,11 @@ class SimBus:
         position_p_gain, led...) and ``writes``, the WRITE instructions it received.
         """
 
+@final
 class PtyBus:
     """Serve a SimBus on a pseudo-terminal, so the serial transport can be used against it."""
 
-    def __init__(self, sim: SimBus | None = None) -> None: ...
+    def __new__(cls, sim: SimBus | None = None) -> Self: ...
     @property
     def path(self) -> str:
         """Path of the pty slave device, to open as a serial port."""
@@ -196,6 +238,7 @@ class PtyBus:
     def sim(self) -> SimBus: ...
     def stop(self) -> None: ...
 
+@final
 class Snapshot:
     """One immutable reading of the robot, published by the control loop."""
 
@@ -254,6 +297,7 @@ class Snapshot:
         and read_time but reports 'reconnecting'.
         """
 
+@final
 class LoopStats:
     """Statistics of the control loop since it started."""
 
@@ -286,14 +330,15 @@ class LoopStats:
     def realtime(self) -> bool:
         """Whether the loop thread got real-time (SCHED_FIFO) priority from the system."""
 
+@final
 class ControlLoop:
     """The fixed-rate control loop: read, publish a snapshot, write goals.
 
     Every method that waits (for the bus, a lock or a snapshot) releases the GIL.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         backend: str = "sim",
         port: str | None = None,
@@ -304,7 +349,7 @@ class ControlLoop:
         max_retries: int = 3,
         watchdog_ms: int = 0,
         limits: Mapping[str, tuple[float, float]] | None = None,
-    ) -> None:
+    ) -> Self:
         """Create a loop on the simulated bus (backend 'sim') or a serial port ('serial').
 
         limits narrows the joint limits; it cannot widen them beyond JOINT_LIMITS.
