@@ -25,6 +25,7 @@ from support import (
     wait_for,
 )
 
+from reachy_mini_ros.hardware.serial_ports import find_reachy_mini_port
 from reachy_mini_ros.interface import command_results
 
 
@@ -113,6 +114,25 @@ def test_invalid_parameter_fails_configure_naming_it(
         assert state_label(ros) == "unconfigured"
         wait_for(lambda: "control_rate_hz" in process.log(), 5.0, "the log line")
         assert "invalid parameter: control_rate_hz must be within [1, 1000]" in process.log()
+    finally:
+        process.stop()
+
+
+@pytest.mark.skipif(
+    find_reachy_mini_port() is not None, reason="a Reachy Mini adapter is plugged in here"
+)
+def test_auto_port_without_an_adapter_fails_configure_naming_the_usb_ids(
+    tmp_path: Path, ros: RosClient, domain: int
+) -> None:
+    process = start_node(tmp_path, domain, "backend:=serial", "serial_port:=auto")
+    try:
+        assert not transition(ros, Transition.TRANSITION_CONFIGURE)
+        assert state_label(ros) == "unconfigured"
+        wait_for(lambda: "serial_port is 'auto'" in process.log(), 5.0, "the log line")
+        assert (
+            "configure failed: serial_port is 'auto' and no Reachy Mini adapter "
+            "(USB 1a86:55d3) is plugged in"
+        ) in process.log()
     finally:
         process.stop()
 
