@@ -297,6 +297,11 @@ class TopicRecorder:
         return wait_for(self.latest, timeout, what)
 
 
+def stamp_of(msg: Any) -> float:
+    """Return a message's header stamp in seconds since the epoch."""
+    return float(msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9)
+
+
 def diagnostic_statuses(recorder: TopicRecorder) -> dict[str, Any]:
     """Return the newest status of each name seen on /diagnostics."""
     statuses: dict[str, Any] = {}

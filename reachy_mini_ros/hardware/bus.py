@@ -5,21 +5,25 @@ Each step raises :class:`BusError` with the line that the node logs when configu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from reachy_mini_ros.hardware.parameters import HardwareConfig
-from reachy_mini_ros.hardware.serial_ports import find_reachy_mini_port
+from reachy_mini_ros.hardware.serial_ports import PortInfo, find_reachy_mini_port
 
 
 class BusError(RuntimeError):
     """Why the bus could not be opened; the message is the node's log line."""
 
 
-def find_port(config: HardwareConfig) -> str:
-    """Return the port to open: the configured one, or the adapter found by its USB ids."""
+def find_port(config: HardwareConfig, ports: Iterable[PortInfo] | None = None) -> str:
+    """Return the port to open: the configured one, or the adapter found by its USB ids.
+
+    ports is what discovery looks through, the ports plugged in now by default.
+    """
     port = config.serial_port
     if config.backend == "serial" and port == "auto":
-        found = find_reachy_mini_port()
+        found = find_reachy_mini_port(ports)
         if found is None:
             raise BusError(
                 "configure failed: serial_port is 'auto' and no Reachy Mini adapter "

@@ -25,6 +25,10 @@ MOTOR_JOINTS = [
     "left_antenna",
 ]
 HEAD_JOINTS = ["head_x", "head_y", "head_z", "head_roll", "head_pitch", "head_yaw"]
+# A version no build of the core has: what the bridge reports as the core's version can then
+# only be what the stand-in published, never a constant of the bridge's own. The real node's
+# version is checked in the stack tests.
+STAND_IN_CORE_VERSION = "0.0.0+stand-in"
 
 # The bridges under test and their stand-in hardware talk on a domain of their own (still one
 # per run, in 1..101), apart from the session's simulated robot (`stack`): its real joint
@@ -195,7 +199,7 @@ class FakeHardware:
             message="loop running",
             hardware_id="reachy_mini",
             values=[
-                KeyValue(key="version", value="0.1.0"),
+                KeyValue(key="version", value=STAND_IN_CORE_VERSION),
                 KeyValue(key="backend", value="sim"),
                 KeyValue(key="loop_running", value="true"),
             ],

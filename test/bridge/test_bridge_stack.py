@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+import tomllib
 from typing import Any
 
-from support import Stack, wait_for
+from support import ROOT, Stack, wait_for
 from websockets.sync.client import connect
+
+import reachy_mini_core_rs as core
 
 
 def test_stack_is_healthy_with_the_rust_core_seen_on_diagnostics(stack: Stack) -> None:
@@ -19,7 +22,10 @@ def test_stack_is_healthy_with_the_rust_core_seen_on_diagnostics(stack: Stack) -
     assert body["components"]["rust_bindings"] is True
     info = stack.get("/system/info").json()
     assert info["rust_core"]["available"] is True
-    assert info["rust_core"]["version"]
+    # The hardware node reports the core it runs, as built from the crate in this tree.
+    crate = tomllib.loads((ROOT / "reachy_mini_core_rs" / "Cargo.toml").read_text())
+    assert core.__version__ == crate["package"]["version"]
+    assert info["rust_core"]["version"] == core.__version__
 
 
 def test_joint_command_moves_the_simulated_antenna(stack: Stack) -> None:

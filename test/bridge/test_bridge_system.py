@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import httpx
-from bridge_support import Bridge, FakeHardware
+from bridge_support import STAND_IN_CORE_VERSION, Bridge, FakeHardware
 from support import wait_for
 
 
@@ -33,13 +33,14 @@ def test_system_status_reports_components_stats_and_robot(bridge: Bridge) -> Non
     assert robot["diagnostics"]["ok"] >= 1
 
 
-def test_system_info_shows_versions_and_no_secrets(bridge: Bridge) -> None:
+def test_system_info_shows_the_published_core_version_and_no_secrets(bridge: Bridge) -> None:
     response = bridge.get("/system/info")
     body = response.json()
     assert bridge.token not in response.text
     assert body["config"]["token_source"] == "env"
     assert body["config"]["database_url"].startswith("sqlite")
-    assert body["rust_core"]["version"] == "0.1.0"
+    # The version the hardware node published on /diagnostics, relayed as it is.
+    assert body["rust_core"]["version"] == STAND_IN_CORE_VERSION
     assert body["rust_core"]["available"] is True
     assert body["ros"]["rmw_implementation"] == "rmw_fastrtps_cpp"
     assert body["python"]["version"]

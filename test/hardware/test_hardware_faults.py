@@ -27,6 +27,7 @@ from support import (
     TopicRecorder,
     call_service,
     diagnostic_statuses,
+    stamp_of,
     start_process,
     status_values,
     wait_for,
@@ -117,6 +118,9 @@ def test_bus_loss_stops_joint_states_and_publishing_resumes_when_it_returns(
 
     wait_for(bus_in_error, 20.0, "the bus status to go ERROR")
     assert status_values(status(diag, "Bus"))["state"] == "reconnecting"
+    # Messages published before the loss may still be on their way on a loaded machine; after
+    # 1 s none is, so what arrives later was published while the bus was down.
+    time.sleep(1.0)
     quiet_from = time.time()
     time.sleep(1.0)
     assert joint_states.since(quiet_from) == [], "no stale /joint_states while the bus is down"
@@ -150,8 +154,10 @@ def test_killed_hardware_node_is_restarted_and_publishes_again(
         children[0].send_signal(signal.SIGKILL)
         children[0].wait(10)
         gone = time.time()
+        # Count only readings taken after the kill: the killed node's last messages may still
+        # be queued here on a loaded machine, however late they are taken from the queue.
         wait_for(
-            lambda: len(joint_states.since(gone + 0.2)) > 20,
+            lambda: sum(stamp_of(m) > gone for m in joint_states.since(gone)) > 20,
             40.0,
             f"/joint_states from the restarted node\n{launcher.log()}",
         )
@@ -172,7 +178,9 @@ def test_silent_motor_is_left_out_of_joint_states_until_it_answers(
 
     wait_for(without_antenna, 20.0, "right_antenna to leave /joint_states")
     silent_from = time.time()
-    time.sleep(0.5)
+    # 1 s is 200 messages at 200 Hz: more than 20 arrive even when this process, on a loaded
+    # machine, takes only one in ten of them in time.
+    time.sleep(1.0)
     recent = joint_states.since(silent_from)
     assert len(recent) > 20, "the other motors keep publishing"
     assert all("right_antenna" not in m.name for m in recent)

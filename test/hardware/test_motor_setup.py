@@ -140,7 +140,9 @@ def test_check_refuses_configure_and_names_the_flash_command(
 def test_eeprom_write_with_torque_on_gets_an_access_error(fresh_pty: Any) -> None:
     import serial  # pyserial, the client a real tool would use
 
-    with serial.Serial(fresh_pty.path, 1_000_000, timeout=0.5) as port:
+    # The read returns as soon as the 11-byte status is in; the timeout only bounds a lost
+    # reply, with room for the simulated bus's thread to be scheduled late on a busy machine.
+    with serial.Serial(fresh_pty.path, 1_000_000, timeout=5.0) as port:
 
         def ask(packet: bytes) -> Any:
             port.reset_input_buffer()

@@ -1,9 +1,8 @@
-"""Helpers of the ROS integration tests: package paths, the built core, analyzer matching."""
+"""Helpers of the ROS integration tests: package paths, the built core, the analyzers file."""
 
 from __future__ import annotations
 
 import importlib.util
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 import yaml
 
 from reachy_mini_ros.bringup import ANALYZERS_FILE, NODES
-from reachy_mini_ros.interface.joints import MOTOR_JOINT_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,31 +31,12 @@ needs_core = pytest.mark.skipif(
 
 ANALYZERS_PATH = ROOT / "config" / ANALYZERS_FILE
 AGGREGATOR_NAME = next(spec.name for spec in NODES if spec.executable == "aggregator_node")
-MATCH_RULES = ("expected", "name", "startswith", "contains", "regex")
-HARDWARE_STATUSES = {f"hardware_node: Motor {name}" for name in MOTOR_JOINT_NAMES} | {
-    "hardware_node: Bus",
-    "hardware_node: Rust core",
-    "hardware_node: Command path",
-}
+# The parameters of the GenericAnalyzers in the file. Statuses are grouped by `startswith`
+# alone; `expected` names the statuses that must be there, `remove_prefix` shortens them.
+ANALYZER_KEYS = {"type", "path", "startswith", "remove_prefix", "expected", "timeout"}
 
 
 def load_analyzers() -> dict[str, dict[str, Any]]:
     """Return the analyzers of the file, by their parameter namespace."""
     parameters = yaml.safe_load(ANALYZERS_PATH.read_text())[AGGREGATOR_NAME]["ros__parameters"]
     return {key: value for key, value in parameters.items() if isinstance(value, dict)}
-
-
-def matches(analyzer: dict[str, Any], name: str) -> bool:
-    """Return True when a GenericAnalyzer with these parameters takes the status name."""
-    return (
-        name in analyzer.get("expected", [])
-        or name in analyzer.get("name", [])
-        or any(name.startswith(prefix) for prefix in analyzer.get("startswith", []))
-        or any(part in name for part in analyzer.get("contains", []))
-        or any(re.fullmatch(pattern, name) for pattern in analyzer.get("regex", []))
-    )
-
-
-def groups_of(name: str) -> list[str]:
-    """Return the paths of the analyzers that take the status name."""
-    return [a["path"] for a in load_analyzers().values() if matches(a, name)]
