@@ -1,75 +1,10 @@
-"""Hardware core of Reachy Mini: Dynamixel bus, control loop and kinematics, in Rust."""
+"""Hardware core of Reachy Mini: Dynamixel bus, control loop and kinematics, in Rust.
 
-from reachy_mini_core_rs._core import (
-    HW_ERROR_ELECTRICAL_SHOCK,
-    HW_ERROR_INPUT_VOLTAGE,
-    HW_ERROR_MOTOR_ENCODER,
-    HW_ERROR_OVERHEATING,
-    HW_ERROR_OVERLOAD,
-    JOINT_LIMITS,
-    JOINT_NAMES,
-    MOTOR_IDS,
-    BusError,
-    ControlLoop,
-    CoreError,
-    CrcError,
-    HeaderError,
-    HeadPose,
-    KinematicsError,
-    LengthError,
-    LimitError,
-    LoopStats,
-    ProtocolError,
-    PtyBus,
-    SimBus,
-    Snapshot,
-    StatusPacket,
-    __version__,
-    automatic_body_yaw,
-    crc16,
-    decode_status,
-    decode_sync_read,
-    encode_instruction,
-    encode_sync_read,
-    encode_sync_write,
-    forward_kinematics,
-    inverse_kinematics,
-    stewart_angles,
-)
+The package re-exports the compiled module as it is: its names are listed once, in the
+module's own ``__all__`` (and, for type checkers, in ``_core.pyi``).
+"""
 
-__all__ = [
-    "HW_ERROR_ELECTRICAL_SHOCK",
-    "HW_ERROR_INPUT_VOLTAGE",
-    "HW_ERROR_MOTOR_ENCODER",
-    "HW_ERROR_OVERHEATING",
-    "HW_ERROR_OVERLOAD",
-    "JOINT_LIMITS",
-    "JOINT_NAMES",
-    "MOTOR_IDS",
-    "BusError",
-    "ControlLoop",
-    "CoreError",
-    "CrcError",
-    "HeadPose",
-    "HeaderError",
-    "KinematicsError",
-    "LengthError",
-    "LimitError",
-    "LoopStats",
-    "ProtocolError",
-    "PtyBus",
-    "SimBus",
-    "Snapshot",
-    "StatusPacket",
-    "__version__",
-    "automatic_body_yaw",
-    "crc16",
-    "decode_status",
-    "decode_sync_read",
-    "encode_instruction",
-    "encode_sync_read",
-    "encode_sync_write",
-    "forward_kinematics",
-    "inverse_kinematics",
-    "stewart_angles",
-]
+from reachy_mini_core_rs import _core
+from reachy_mini_core_rs._core import *  # noqa: F403
+
+__all__ = list(_core.__all__)
