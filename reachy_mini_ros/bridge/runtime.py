@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -131,7 +132,9 @@ class Bridge:
             from reachy_mini_ros.db import Database, resolve_database_url
 
             self.db_url = resolve_database_url(self.config.database_url, self.config.data_dir)
-            self.db = Database(self.db_url)
+            # Every event goes to a journal in the data directory before the database: an
+            # accepted command stays in the audit log after a crash of the bridge.
+            self.db = Database(self.db_url, journal_dir=Path(self.config.data_dir) / "journal")
             try:
                 from reachy_mini_ros.db import TelemetryAggregator
 
