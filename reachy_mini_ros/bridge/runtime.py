@@ -22,6 +22,7 @@ from reachy_mini_ros.bridge.components import (
 from reachy_mini_ros.bridge.config import BridgeConfig
 from reachy_mini_ros.bridge.logs import get_logger
 from reachy_mini_ros.bridge.metrics import Metrics
+from reachy_mini_ros.bridge.refusals import RefusalAudit
 from reachy_mini_ros.bridge.security import TokenSource
 from reachy_mini_ros.bridge.service_manager import ServiceManager
 from reachy_mini_ros.bridge.state import LEVEL_NAMES, DiagnosticStatus, RobotState
@@ -112,6 +113,8 @@ class Bridge:
         # Robot events that came before the database was opened (a flash at configure often
         # does), recorded by the next pending_events job.
         self._pending_events: list[dict[str, Any]] = []
+        # Attempts without the token, audited in bounded space whatever their rate and size.
+        self.refusals = RefusalAudit(self.emit_event)
         self.services = ServiceManager(
             [
                 DatabaseComponent(self),
@@ -258,6 +261,7 @@ class Bridge:
         return [
             Job("diagnostic_levels", 1.0, self.record_diagnostic_level_changes),
             Job("pending_events", 1.0, self.record_pending_events),
+            Job("refusal_summaries", 1.0, self.refusals.flush),
             Job("telemetry_flush", 1.0, self.flush_telemetry),
             Job("retention", RETENTION_INTERVAL_S, self.run_retention, blocking=True),
             Job("memory_trim", MEMORY_TRIM_INTERVAL_S, trim_memory),
