@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from reachy_mini_ros.db import migrate, repository, retention
@@ -68,6 +69,12 @@ class Database:
         self.flush_interval_s = max(0.0, flush_interval_s)
         self._engine: Engine = create_db_engine(self.url)
         self._sessions = session_factory(self._engine)
+        # A SQLite file whose write permission was taken away still takes writes through the
+        # descriptors SQLite already holds (it even reuses them for new connections), so the
+        # file's mode is checked before each write.
+        self._sqlite_path: str | None = None
+        if self._engine.dialect.name == "sqlite" and not is_in_memory(self._engine.url):
+            self._sqlite_path = self._engine.url.database
         self._queue = WriteQueue(self.queue_size, self.batch_size)
         self._wake = threading.Event()
         # Each writer thread gets its own stop flag, and holds _writer_lock while it runs: after
@@ -161,10 +168,18 @@ class Database:
         self._engine.dispose()
 
     def check(self) -> bool:
-        """Make a round trip (SELECT 1) now; update and return `healthy`."""
+        """Write the heartbeat row now (SELECT 1 until migrated); update and return `healthy`.
+
+        A read passes on a read-only database: only a committed write tells that the writer
+        can store records.
+        """
         try:
-            with self._engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            with self._engine.begin() as connection:
+                if self._ready:
+                    self._check_writable()
+                    repository.beat(connection, now=_now())
+                else:
+                    connection.execute(text("SELECT 1"))
         except Exception as exc:
             self._set_unhealthy(exc)
             return False
@@ -450,8 +465,16 @@ class Database:
                 queue.drop_first(stored=True)
         return True
 
+    def _check_writable(self) -> None:
+        """Raise OperationalError (retried, like an outage) if the SQLite file is read-only."""
+        path = self._sqlite_path
+        if path is not None and not os.access(path, os.W_OK):
+            reason = sqlite3.OperationalError(f"attempt to write a readonly database: {path}")
+            raise OperationalError("write", None, reason)
+
     def _insert(self, batch: list[Item]) -> None:
         """Insert the batch's events and telemetry in one transaction."""
+        self._check_writable()
         events = [
             jsonable_event(_without_journal_key(row)) for table, row in batch if table == EVENT
         ]
