@@ -56,6 +56,13 @@ def _hardware_call(
         raise ReachyMiniError("timeout", timeout_message, 504) from exc
 
 
+def audit_refused(
+    bridge: Bridge, source: str, peer: str | None, field_name: str, target: object
+) -> None:
+    """Audit an attempt without the token: fields cut, repeated attempts counted (refusals.py)."""
+    bridge.refusals.refuse(source=source, peer=peer, field_name=field_name, target=target)
+
+
 def _ros(bridge: Bridge) -> Any:
     if bridge.ros is None:
         raise ReachyMiniError("ros_unavailable", "the ROS node is not running", 503)
@@ -128,8 +135,10 @@ COMMANDS: dict[str, tuple[type[BaseModel], Any]] = {
 }
 
 
-async def run_ws_command(bridge: Bridge, message: dict[str, Any]) -> dict[str, Any]:
-    """Run one WebSocket `command` message; return the fields of its command_result."""
+async def run_ws_command(
+    bridge: Bridge, message: dict[str, Any], peer: str | None = None
+) -> dict[str, Any]:
+    """Run one WebSocket `command` message from peer; return the fields of its command_result."""
     expected = bridge.token.token if bridge.token is not None else None
     token = message.get("token")
     if (
@@ -137,17 +146,7 @@ async def run_ws_command(bridge: Bridge, message: dict[str, Any]) -> dict[str, A
         or not isinstance(token, str)
         or not token_matches(expected, f"Bearer {token}")
     ):
-        bridge.emit_event(
-            level=WARN,
-            source="ws",
-            kind="command",
-            message=f"refused {message.get('command')!r}: missing or wrong token",
-            details={
-                "command": str(message.get("command")),
-                "accepted": False,
-                "error": "unauthorized",
-            },
-        )
+        audit_refused(bridge, "ws", peer, "command", message.get("command"))
         return {"ok": False, "error": "unauthorized", "message": "a valid token is needed"}
     name = message.get("command")
     if name not in COMMANDS:

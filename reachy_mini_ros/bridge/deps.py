@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from reachy_mini_ros.bridge.commands import audit_refused
 from reachy_mini_ros.bridge.runtime import Bridge
 from reachy_mini_ros.bridge.security import token_matches
 
@@ -34,13 +35,8 @@ def require_token(
         or credentials is None
         or not token_matches(expected, f"Bearer {credentials.credentials}")
     ):
-        bridge.emit_event(
-            level=1,
-            source="api",
-            kind="command",
-            message=f"refused {request.url.path}: missing or wrong token",
-            details={"path": request.url.path, "accepted": False, "error": "unauthorized"},
-        )
+        peer = request.client.host if request.client is not None else None
+        audit_refused(bridge, "api", peer, "path", request.url.path)
         raise HTTPException(
             status_code=401,
             detail="a valid 'Authorization: Bearer <token>' header is needed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -21,6 +22,7 @@ from reachy_mini_ros.bridge.components import (
 from reachy_mini_ros.bridge.config import BridgeConfig
 from reachy_mini_ros.bridge.logs import get_logger
 from reachy_mini_ros.bridge.metrics import Metrics
+from reachy_mini_ros.bridge.refusals import RefusalAudit
 from reachy_mini_ros.bridge.security import TokenSource
 from reachy_mini_ros.bridge.service_manager import ServiceManager
 from reachy_mini_ros.bridge.state import LEVEL_NAMES, DiagnosticStatus, RobotState
@@ -111,6 +113,8 @@ class Bridge:
         # Robot events that came before the database was opened (a flash at configure often
         # does), recorded by the next pending_events job.
         self._pending_events: list[dict[str, Any]] = []
+        # Attempts without the token, audited in bounded space whatever their rate and size.
+        self.refusals = RefusalAudit(self.emit_event)
         self.services = ServiceManager(
             [
                 DatabaseComponent(self),
@@ -131,7 +135,9 @@ class Bridge:
             from reachy_mini_ros.db import Database, resolve_database_url
 
             self.db_url = resolve_database_url(self.config.database_url, self.config.data_dir)
-            self.db = Database(self.db_url)
+            # Every event goes to a journal in the data directory before the database: an
+            # accepted command stays in the audit log after a crash of the bridge.
+            self.db = Database(self.db_url, journal_dir=Path(self.config.data_dir) / "journal")
             try:
                 from reachy_mini_ros.db import TelemetryAggregator
 
@@ -255,6 +261,7 @@ class Bridge:
         return [
             Job("diagnostic_levels", 1.0, self.record_diagnostic_level_changes),
             Job("pending_events", 1.0, self.record_pending_events),
+            Job("refusal_summaries", 1.0, self.refusals.flush),
             Job("telemetry_flush", 1.0, self.flush_telemetry),
             Job("retention", RETENTION_INTERVAL_S, self.run_retention, blocking=True),
             Job("memory_trim", MEMORY_TRIM_INTERVAL_S, trim_memory),

@@ -5,28 +5,35 @@ waits on the database. One writer thread drains it in batches. When the database
 writer keeps the failed batch and retries it with capped backoff, so that nothing recorded
 while the queue had room is lost; a writer-made key per record keeps a retried batch from being
 stored twice when a commit succeeded but its acknowledgement was lost.
+
+With a journal directory, every event is also appended to a local journal before it is queued
+(see journal.py): a crash of the process then loses no event, and the next start replays into
+the database what it lacks.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from reachy_mini_ros.db import migrate, repository, retention
 from reachy_mini_ros.db.errors import error_text, is_connection_error
+from reachy_mini_ros.db.journal import Journal
 from reachy_mini_ros.db.models import Event, Telemetry
 from reachy_mini_ros.db.records import DatabaseUnavailable, EventRecord, TelemetryPoint
 from reachy_mini_ros.db.rows import event_row, jsonable_event, telemetry_row
-from reachy_mini_ros.db.session import create_db_engine, session_factory
+from reachy_mini_ros.db.session import create_db_engine, is_in_memory, session_factory
 from reachy_mini_ros.db.url import normalize_url, redact_url
 from reachy_mini_ros.db.write_queue import EVENT, TELEMETRY, Item, WriteQueue
 
@@ -40,6 +47,8 @@ BACKOFF_MAX_S = 2.0
 # With nothing to write, the writer still checks the database this often, so that `healthy`
 # follows an outage even when the robot is quiet.
 IDLE_PING_S = 5.0
+# Key of a queued event row that holds its journal segment; removed before the insert.
+JOURNAL_KEY = "_journal"
 
 
 class Database:
@@ -52,6 +61,7 @@ class Database:
         queue_size: int = 10_000,
         batch_size: int = 500,
         flush_interval_s: float = 0.5,
+        journal_dir: Path | None = None,
     ) -> None:
         self.url = normalize_url(url)
         self.queue_size = max(1, queue_size)
@@ -59,6 +69,12 @@ class Database:
         self.flush_interval_s = max(0.0, flush_interval_s)
         self._engine: Engine = create_db_engine(self.url)
         self._sessions = session_factory(self._engine)
+        # A SQLite file whose write permission was taken away still takes writes through the
+        # descriptors SQLite already holds (it even reuses them for new connections), so the
+        # file's mode is checked before each write.
+        self._sqlite_path: str | None = None
+        if self._engine.dialect.name == "sqlite" and not is_in_memory(self._engine.url):
+            self._sqlite_path = self._engine.url.database
         self._queue = WriteQueue(self.queue_size, self.batch_size)
         self._wake = threading.Event()
         # Each writer thread gets its own stop flag, and holds _writer_lock while it runs: after
@@ -73,6 +89,10 @@ class Database:
         self._down_logged = False
         self._uid_prefix = os.urandom(8).hex()
         self._uid_counter = itertools.count()
+        # An in-memory database does not outlive the process: nothing to replay into.
+        self._journal: Journal | None = None
+        if journal_dir is not None and not is_in_memory(self._engine.url):
+            self._journal = Journal(journal_dir)
 
     # --- state -----------------------------------------------------------------------------
 
@@ -148,10 +168,18 @@ class Database:
         self._engine.dispose()
 
     def check(self) -> bool:
-        """Make a round trip (SELECT 1) now; update and return `healthy`."""
+        """Write the heartbeat row now (SELECT 1 until migrated); update and return `healthy`.
+
+        A read passes on a read-only database: only a committed write tells that the writer
+        can store records.
+        """
         try:
-            with self._engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            with self._engine.begin() as connection:
+                if self._ready:
+                    self._check_writable()
+                    repository.beat(connection, now=_now())
+                else:
+                    connection.execute(text("SELECT 1"))
         except Exception as exc:
             self._set_unhealthy(exc)
             return False
@@ -192,6 +220,11 @@ class Database:
             message=message,
             details=details,
         )
+        if self._journal is not None:
+            # On disk (in the kernel's cache) before the caller can answer anyone; a record the
+            # full queue refuses stays in the journal and is replayed at the next start.
+            row = jsonable_event(row)
+            row[JOURNAL_KEY] = self._journal.append(row)
         return self._put(EVENT, row)
 
     def record_telemetry(self, point: TelemetryPoint) -> bool:
@@ -340,11 +373,60 @@ class Database:
         except Exception as exc:
             self._set_unhealthy(exc)
             return False
+        try:
+            self._replay_journal()
+        except Exception as exc:
+            self._set_unhealthy(exc)
+            return False
         self._ready = True
         self._last_ok = time.monotonic()
         self._set_healthy()
         log.info("database_ready", url=self.redacted_url, revision=migrate.HEAD_REVISION)
         return True
+
+    def _replay_journal(self) -> None:
+        """Store the records that earlier processes journaled, skipping those already stored."""
+        journal = self._journal
+        if journal is None:
+            return
+        for path, records in journal.replay():
+            rows = [jsonable_event(_without_journal_key(row)) for row in records]
+            stored = 0
+            for start in range(0, len(rows), self.batch_size):
+                chunk = rows[start : start + self.batch_size]
+                try:
+                    with self._sessions.begin() as session:
+                        stored += repository.insert_ignoring_duplicates(
+                            session, table=Event, rows=chunk
+                        )
+                except SQLAlchemyError as exc:
+                    if is_connection_error(exc):
+                        raise
+                    stored += self._replay_one_by_one(chunk)
+            journal.forget(path)
+            log.info("journal_replayed", path=str(path), records=len(rows), stored=stored)
+
+    def _replay_one_by_one(self, rows: list[dict[str, Any]]) -> int:
+        """Store replayed rows one at a time, skipping those the database refuses."""
+        stored = 0
+        for row in rows:
+            try:
+                with self._sessions.begin() as session:
+                    stored += repository.insert_ignoring_duplicates(
+                        session, table=Event, rows=[row]
+                    )
+            except SQLAlchemyError as exc:
+                if is_connection_error(exc):
+                    raise
+                log.warning("journal_record_rejected", error=error_text(exc), uid=row.get("uid"))
+        return stored
+
+    def _journal_done(self, items: list[Item]) -> None:
+        """Tell the journal that these records are stored, or refused for good."""
+        if self._journal is not None:
+            self._journal.done(
+                [row[JOURNAL_KEY] for table, row in items if table == EVENT and JOURNAL_KEY in row]
+            )
 
     def _write_batch(self) -> bool:
         """Store the batch in one transaction; keep it for a retry when the database is down."""
@@ -361,6 +443,7 @@ class Database:
             )
             if not self._write_rows_one_by_one():
                 return False
+        self._journal_done(self._queue.batch)
         self._finish_batch()
         return True
 
@@ -375,14 +458,26 @@ class Database:
                     self._set_unhealthy(exc)
                     return False
                 log.warning("database_record_rejected", error=error_text(exc))
+                self._journal_done(queue.batch[:1])
                 queue.drop_first(stored=False)
             else:
+                self._journal_done(queue.batch[:1])
                 queue.drop_first(stored=True)
         return True
 
+    def _check_writable(self) -> None:
+        """Raise OperationalError (retried, like an outage) if the SQLite file is read-only."""
+        path = self._sqlite_path
+        if path is not None and not os.access(path, os.W_OK):
+            reason = sqlite3.OperationalError(f"attempt to write a readonly database: {path}")
+            raise OperationalError("write", None, reason)
+
     def _insert(self, batch: list[Item]) -> None:
         """Insert the batch's events and telemetry in one transaction."""
-        events = [jsonable_event(row) for table, row in batch if table == EVENT]
+        self._check_writable()
+        events = [
+            jsonable_event(_without_journal_key(row)) for table, row in batch if table == EVENT
+        ]
         telemetry = [row for table, row in batch if table == TELEMETRY]
         with self._sessions.begin() as session:
             repository.insert_ignoring_duplicates(session, table=Event, rows=events)
@@ -408,6 +503,13 @@ class Database:
             log.warning("database_unavailable", url=self.redacted_url, error=self._last_error)
             self._down_logged = True
         self._healthy = False
+
+
+def _without_journal_key(row: dict[str, Any]) -> dict[str, Any]:
+    """Return the row without the journal's bookkeeping key."""
+    if JOURNAL_KEY not in row:
+        return row
+    return {key: value for key, value in row.items() if key != JOURNAL_KEY}
 
 
 def _now() -> float:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # Found next to this file, so that migrations run from an installed package in any directory.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; a test checks it against Alembic's head.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 VERSION_TABLE = "alembic_version"
 # The child process reads the URL from here rather than its command line, which any local
 # user can read in the process list, password included.

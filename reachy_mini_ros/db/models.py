@@ -76,3 +76,12 @@ class Telemetry(Base):
     minimum: Mapped[float] = mapped_column(Double)
     maximum: Mapped[float] = mapped_column(Double)
     last: Mapped[float] = mapped_column(Double)
+
+
+class Heartbeat(Base):
+    """The single row (id 1) that the health check updates: a check that really writes."""
+
+    __tablename__ = "heartbeat"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    time: Mapped[float] = mapped_column(Double)

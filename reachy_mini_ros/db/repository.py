@@ -6,10 +6,20 @@ import importlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, cast, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from reachy_mini_ros.db.models import Event, Telemetry
+from reachy_mini_ros.db.models import Event, Heartbeat, Telemetry
 from reachy_mini_ros.db.records import EventRecord, TelemetryPoint
 
 
@@ -31,6 +41,16 @@ def insert_ignoring_duplicates(
     result = session.execute(statement, list(rows))
     count = getattr(result, "rowcount", -1)
     return int(count) if count is not None and count >= 0 else len(rows)
+
+
+def beat(connection: Connection, *, now: float) -> None:
+    """Update the heartbeat row (made again if it was deleted): a write that must commit.
+
+    A SELECT, or a write rolled back, passes on a PostgreSQL server in read-only mode.
+    """
+    result: Any = connection.execute(update(Heartbeat).where(Heartbeat.id == 1).values(time=now))
+    if not result.rowcount:
+        connection.execute(insert(Heartbeat).values(id=1, time=now))
 
 
 def _event_filters(

@@ -32,8 +32,9 @@ async def websocket(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_TRY_LATER)
         return
     await websocket.accept()
+    peer = websocket.client.host if websocket.client is not None else None
 
     async def run_command(message: dict[str, Any]) -> dict[str, Any]:
-        return await commands.run_ws_command(bridge, message)
+        return await commands.run_ws_command(bridge, message, peer)
 
     await bridge.hub.serve(websocket, run_command)
