@@ -372,9 +372,15 @@ def main(args: list[str] | None = None) -> None:
     )
 
     # uvicorn handles SIGINT and SIGTERM itself, then re-raises the signal once it has shut
-    # down; these handlers turn that into a normal return so that ROS is shut down too.
-    signal.signal(signal.SIGINT, _interrupted)
-    signal.signal(signal.SIGTERM, _interrupted)
+    # down, while its event loop still runs the app's lifespan. Raising KeyboardInterrupt
+    # there cancels the lifespan, which uvicorn logs as an error with a traceback; these
+    # handlers only ask the server to exit, so that run() returns and ROS is shut down too. A
+    # second signal (a terminal's Ctrl-C reaches the node, and bringup forwards one) is a no-op.
+    def interrupted(signum: int, frame: Any) -> None:
+        server.should_exit = True
+
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     try:
         server.run(sockets=[listener])
     except KeyboardInterrupt:
@@ -387,10 +393,6 @@ def main(args: list[str] | None = None) -> None:
     log.info("bridge_stopped")
     if not server.started:
         sys.exit(1)
-
-
-def _interrupted(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def _spin(executor: SingleThreadedExecutor) -> None:
