@@ -52,6 +52,7 @@ NODES: tuple[NodeSpec, ...] = (
         "bridge_node",
         module="reachy_mini_ros.bridge.node",
         enabled_by="use_bridge",
+        respawn=True,
         argument_parameters={"api_host": "bridge_host", "api_port": "bridge_port"},
     ),
     NodeSpec(

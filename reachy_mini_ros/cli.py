@@ -1,8 +1,9 @@
 """Start Reachy Mini's stack without a ROS install: ``reachy-mini bringup``.
 
 It starts the nodes that ``reachy_mini_ros.bringup.NODES`` lists and that run from the PyPI
-wheels (hardware node, bridge), with the same parameter file as the launch file, restarts the
-hardware node if it dies, and stops everything in reverse order on Ctrl-C or SIGTERM.
+wheels (hardware node, bridge), with the same parameter file as the launch file, restarts any
+of them that dies, with capped backoff and without touching the others, and stops everything
+in reverse order on Ctrl-C or SIGTERM, or when one node fails too often within a window.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,13 @@ from reachy_mini_ros.interface.share import PACKAGE, default_params_file
 # does not spin the machine, and one crash costs half a second of data.
 RESPAWN_FIRST_DELAY = 0.5
 RESPAWN_MAX_DELAY = 8.0
+# A node that ran this long is healthy again: its next crash restarts after the first delay.
+RESPAWN_RESET_AFTER_S = 30.0
+# Bringup gives up when one node exits this many times within this many seconds: with the
+# backoff above, 5 exits take at least 0.5+1+2+4 = 7.5 s, so 5 within 60 s is a node that
+# cannot stay up, not a crash now and then.
+MAX_FAILURES = 5
+FAILURE_WINDOW_S = 60.0
 STOP_TIMEOUT = 10.0
 
 
@@ -37,11 +46,66 @@ class Child:
     restarts: int = 0
     next_delay: float = RESPAWN_FIRST_DELAY
     started_at: float = field(default=0.0)
+    # When the dead process is to be started again (monotonic), or None while it runs.
+    restart_at: float | None = None
+    # Monotonic times of its recent exits, for the failure window.
+    failures: list[float] = field(default_factory=list)
 
     def start(self, env: dict[str, str]) -> None:
         """Start the process."""
-        self.popen = subprocess.Popen(self.args, env=env)
+        # A process group of its own: a terminal's Ctrl-C reaches bringup only, which passes
+        # exactly one SIGINT on (stop_all). Both getting it would make a second SIGINT, which
+        # uvicorn takes as "force exit" and skips the app's shutdown, logging an error.
+        self.popen = subprocess.Popen(self.args, env=env, process_group=0)
         self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def failed_too_often(self, now: float, max_failures: int, window_s: float) -> bool:
+        """Record an exit at now; return whether max_failures happened within window_s."""
+        self.failures = [t for t in self.failures if now - t <= window_s] + [now]
+        return len(self.failures) >= max_failures
+
+
+def supervise(
+    children: list[Child], env: dict[str, str], now: float, max_failures: int, window_s: float
+) -> int | None:
+    """Restart the children that died, once their backoff is over; never touch the others.
+
+    Return an exit code when one of them failed max_failures times within window_s (or, not
+    respawned, exited at all), None while the stack runs.
+    """
+    for child in children:
+        assert child.popen is not None
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                child.restarts += 1
+                child.start(env)
+            continue
+        code = child.popen.poll()
+        if code is None:
+            if now - child.started_at > RESPAWN_RESET_AFTER_S:
+                child.next_delay = RESPAWN_FIRST_DELAY  # ran long enough: forget crashes
+            continue
+        name = child.spec.name
+        if not child.spec.respawn:
+            print(f"reachy-mini: {name} exited with {code}", file=sys.stderr, flush=True)
+            return code or 1
+        if child.failed_too_often(now, max_failures, window_s):
+            print(
+                f"reachy-mini: error: {name} exited {len(child.failures)} times within "
+                f"{window_s:g} s (last exit code {code}); stopping",
+                file=sys.stderr,
+                flush=True,
+            )
+            return code or 1
+        print(
+            f"reachy-mini: {name} exited with {code}; restarting in {child.next_delay:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+        child.restart_at = now + child.next_delay
+        child.next_delay = min(child.next_delay * 2.0, RESPAWN_MAX_DELAY)
+    return None
 
 
 def node_args(spec: NodeSpec, params_file: Path, overrides: dict[str, str]) -> list[str]:
@@ -66,10 +130,12 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def wait_for_bridge(url: str, children: list[Child], timeout: float = 60.0) -> bool:
-    """Wait until the bridge answers /api/health (any status), or a child exits."""
+def wait_for_bridge(
+    url: str, children: list[Child], stopping: Callable[[], bool], timeout: float = 60.0
+) -> bool:
+    """Wait until the bridge answers /api/health (any status), a child exits or a stop."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stopping():
         if any(c.popen is not None and c.popen.poll() is not None for c in children):
             return False
         try:
@@ -132,34 +198,17 @@ def bringup(args: argparse.Namespace) -> int:
         child.start(env)
     url = f"http://{args.host}:{args.port}"
     if not args.no_bridge:
-        if wait_for_bridge(url, children):
+        if wait_for_bridge(url, children, lambda: stopping):
             print(f"Reachy Mini dashboard: {url}/", flush=True)
-        else:
+        elif not stopping:
             print("reachy-mini: the bridge did not come up; see the log above", file=sys.stderr)
     exit_code = 0
     while not stopping:
         time.sleep(0.1)
-        for child in children:
-            assert child.popen is not None
-            code = child.popen.poll()
-            if code is None:
-                if time.monotonic() - child.started_at > 30.0:
-                    child.next_delay = RESPAWN_FIRST_DELAY  # ran long enough: forget crashes
-                continue
-            if not child.spec.respawn:
-                print(f"reachy-mini: {child.spec.name} exited with {code}", file=sys.stderr)
-                stopping, exit_code = True, code or 1
-                break
-            print(
-                f"reachy-mini: {child.spec.name} exited with {code}; "
-                f"restarting in {child.next_delay:.1f} s",
-                file=sys.stderr,
-                flush=True,
-            )
-            time.sleep(child.next_delay)
-            child.next_delay = min(child.next_delay * 2.0, RESPAWN_MAX_DELAY)
-            child.restarts += 1
-            child.start(env)
+        code = supervise(children, env, time.monotonic(), args.max_failures, args.failure_window)
+        if code is not None:
+            exit_code = code
+            break
     stop_all(children)
     return exit_code
 
@@ -220,6 +269,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--port", type=int, default=int(LAUNCH_DEFAULTS["bridge_port"]), help="bridge port"
     )
     up.add_argument("--no-bridge", action="store_true", help="start the hardware node only")
+    up.add_argument(
+        "--max-failures",
+        type=int,
+        default=MAX_FAILURES,
+        help="stop when one node exits this many times within --failure-window "
+        f"(default {MAX_FAILURES})",
+    )
+    up.add_argument(
+        "--failure-window",
+        type=float,
+        default=FAILURE_WINDOW_S,
+        help=f"seconds of the failure window (default {FAILURE_WINDOW_S:g})",
+    )
     up.set_defaults(func=bringup)
     sim = sub.add_parser("sim-bus", help="serve the simulated motors on a pseudo-terminal")
     sim.add_argument("--link", help="keep a symlink to the pty at this path")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -88,3 +89,92 @@ def test_a_head_pose_out_of_reach_is_refused_with_the_kinematics_reason(stack: S
     response = stack.post("/api/commands/head_pose", {"z": 0.01})
     assert response.status_code == 200, response.text
     assert response.json()["message"] == "head pose accepted"
+
+
+def test_commands_answered_504_behind_a_stalled_hardware_node_expire(tmp_path: Path) -> None:
+    from diagnostic_msgs.msg import DiagnosticStatus
+    from support import running_stack
+
+    from reachy_mini_ros.interface import command_results
+
+    with running_stack(tmp_path) as stack:
+        ros = RosClient(domain_id=stack.domain_id)
+        try:
+            results = TopicRecorder(ros, DiagnosticStatus, command_results.TOPIC, depth=100)
+            joints = TopicRecorder(ros, JointState, "/joint_states", depth=50)
+            # The bridge learns the node's command_deadline_s from its 1 Hz diagnostics, and
+            # a reachable pose answered 200 shows that the result path is matched.
+            time.sleep(2.0)
+            ok = stack.post("/api/commands/head_pose", {"z": 0.005})
+            assert ok.status_code == 200, ok.text
+            time.sleep(1.0)
+            before = joints.wait(10.0, "/joint_states")
+            hardware = stack.node_process("hardware_node")
+            hardware.suspend()
+            try:
+                pose = stack.post("/api/commands/head_pose", {"z": 0.015, "roll": 0.2})
+                goal = stack.post("/api/commands/joints", {"goals": {"right_antenna": 0.9}})
+            finally:
+                hardware.resume()
+            assert pose.status_code == 504, pose.text
+            assert goal.status_code == 504, goal.text
+            resumed = time.time()
+            time.sleep(3.0)
+            after = wait_for(
+                lambda: next(iter(joints.since(resumed + 2.5)[-1:]), None), 10.0, "fresh states"
+            )
+            expired = [
+                m
+                for m in results.since(resumed - 10.0)
+                if m.message.startswith(command_results.EXPIRED)
+            ]
+        finally:
+            ros.close()
+    position = dict(zip(before.name, before.position, strict=True))
+    now = dict(zip(after.name, after.position, strict=True))
+    # 0.02 rad: the simulated motors settle within a few mrad; the refused goals are 0.2 rad
+    # (roll) and 0.9 rad (antenna) away.
+    for name in position:
+        assert abs(now[name] - position[name]) < 0.02, (name, position[name], now[name])
+    assert sorted(m.name for m in expired) == ["head_pose", "joints"], [
+        (m.name, m.message) for m in results.since(resumed - 10.0)
+    ]
+    assert all("ms before it reached the hardware node" in m.message for m in expired)
+
+
+def test_a_ros_command_stamped_past_its_deadline_is_dropped_and_one_unstamped_is_applied(
+    stack: Stack, ros: RosClient
+) -> None:
+    from diagnostic_msgs.msg import DiagnosticStatus
+
+    from reachy_mini_ros.interface import command_results
+
+    results = TopicRecorder(ros, DiagnosticStatus, command_results.TOPIC, depth=100)
+    joints = TopicRecorder(ros, JointState, "/joint_states", depth=50)
+    pub = ros.node.create_publisher(JointState, "/reachy_mini/joint_commands", 10)
+    wait_for(lambda: pub.get_subscription_count() > 0, 15.0, "the command subscriber")
+    time.sleep(1.0)  # the results topic's path back is discovered separately
+    stale = JointState(name=["right_antenna"], position=[0.7])
+    # 2 s old: past the default command_deadline_s of 1 s.
+    stamp_ns = ros.node.get_clock().now().nanoseconds - 2_000_000_000
+    stale.header.stamp.sec, stale.header.stamp.nanosec = divmod(stamp_ns, 1_000_000_000)
+    pub.publish(stale)
+    refusal = wait_for(
+        lambda: next((m for m in results.since(0) if m.name == "joints"), None),
+        10.0,
+        "the stale command's result",
+    )
+    assert refusal.message.startswith(command_results.EXPIRED), refusal.message
+    late_ms = int(re.search(r"passed (\d+) ms", refusal.message).group(1))  # type: ignore[union-attr]
+    assert 1000 - 50 <= late_ms <= 1000 + 5000, refusal.message
+
+    def antenna() -> float:
+        msg = joints.latest()
+        return float(msg.position[list(msg.name).index("right_antenna")])
+
+    time.sleep(1.0)
+    assert abs(antenna() - 0.7) > 0.1, "the expired command moved the antenna"
+    pub.publish(JointState(name=["right_antenna"], position=[0.7]))  # zero stamp: no deadline
+    wait_for(lambda: abs(antenna() - 0.7) < 0.02, 20.0, "right_antenna at 0.7 rad")
+    pub.publish(JointState(name=["right_antenna"], position=[0.0]))  # as the next tests expect
+    wait_for(lambda: abs(antenna()) < 0.02, 20.0, "right_antenna back at 0 rad")

@@ -12,6 +12,7 @@ import reachy_mini_ros.numpy_on_demand  # noqa: F401  # isort: skip
 
 import asyncio
 import contextlib
+import math
 import signal
 import sys
 import threading
@@ -44,7 +45,7 @@ from reachy_mini_ros.db.url import default_data_dir
 from reachy_mini_ros.interface import command_results, events, node_help, status
 from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME
 from reachy_mini_ros.interface.rotations import rpy_to_quaternion
-from reachy_mini_ros.interface.status import BridgeKey
+from reachy_mini_ros.interface.status import BridgeKey, CommandKey
 
 log = get_logger("reachy_mini.bridge_node")
 
@@ -78,6 +79,8 @@ class BridgeNode(Node):
         self._torque: Any = self.create_client(SetBool, "/reachy_mini/enable_torque")
         # Outcomes awaited by the web side, by (command, stamp): its loop and future.
         self._outcomes = Outcomes()
+        # The hardware node's command_deadline_s, as its command path status reports it.
+        self._command_deadline_s = command_results.DEFAULT_DEADLINE_S
         self.create_subscription(
             DiagnosticStatusMsg,
             command_results.TOPIC,
@@ -144,6 +147,9 @@ class BridgeNode(Node):
         self.bridge.on_joint_state(stamp, list(msg.name), msg.position, msg.velocity, msg.effort)
 
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        for s in msg.status:
+            if s.name == status.COMMAND_PATH_STATUS:
+                self._learn_deadline(s)
         if self.bridge is None:
             return
         now = time.time()
@@ -164,6 +170,15 @@ class BridgeNode(Node):
         if statuses:
             stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
             self.bridge.on_diagnostics(stamp or now, statuses)
+
+    def _learn_deadline(self, command_path: DiagnosticStatusMsg) -> None:
+        """Keep the hardware node's command_deadline_s, with which the commands are stamped."""
+        for kv in command_path.values:
+            if kv.key == CommandKey.DEADLINE_S:
+                with contextlib.suppress(ValueError):
+                    value = float(kv.value)
+                    if math.isfinite(value) and value > 0.0:
+                        self._command_deadline_s = value
 
     def _on_robot_event(self, msg: DiagnosticStatusMsg) -> None:
         if self.bridge is None:
@@ -222,7 +237,7 @@ class BridgeNode(Node):
         """Publish goal positions; return how the hardware node took them.
 
         Raises ServiceUnavailableError when no hardware node subscribes, TimeoutError when its
-        outcome does not come within outcomes.RESULT_WAIT_S.
+        outcome does not come by the command's deadline (outcomes.RESULT_WAIT_S).
         """
         if self._joint_pub.get_subscription_count() == 0:
             raise ServiceUnavailableError("no hardware node subscribes to joint commands")
@@ -237,7 +252,7 @@ class BridgeNode(Node):
         """Publish a head pose goal (base frame); return how the hardware node took it.
 
         Raises ServiceUnavailableError when no hardware node subscribes, TimeoutError when its
-        outcome does not come within outcomes.RESULT_WAIT_S.
+        outcome does not come by the command's deadline (outcomes.RESULT_WAIT_S).
         """
         if self._pose_pub.get_subscription_count() == 0:
             raise ServiceUnavailableError("no hardware node subscribes to head pose commands")
@@ -251,7 +266,11 @@ class BridgeNode(Node):
     async def _send_awaiting(self, command: str, publisher: Any, msg: Any) -> tuple[bool, str]:
         """Stamp msg with a key of its own, publish it and wait for its outcome."""
         return await self._outcomes.publish_and_wait(
-            command, publisher, msg, now_ns=lambda: self.get_clock().now().nanoseconds
+            command,
+            publisher,
+            msg,
+            now_ns=lambda: self.get_clock().now().nanoseconds,
+            deadline_s=self._command_deadline_s,
         )
 
     async def set_torque(self, enabled: bool) -> tuple[bool, str]:
@@ -351,10 +370,17 @@ def main(args: list[str] | None = None) -> None:
         log_file=str(log_file) if log_file else None,
         data_dir=str(Path(config.data_dir)),
     )
+
     # uvicorn handles SIGINT and SIGTERM itself, then re-raises the signal once it has shut
-    # down; these handlers turn that into a normal return so that ROS is shut down too.
-    signal.signal(signal.SIGINT, _interrupted)
-    signal.signal(signal.SIGTERM, _interrupted)
+    # down, while its event loop still runs the app's lifespan. Raising KeyboardInterrupt
+    # there cancels the lifespan, which uvicorn logs as an error with a traceback; these
+    # handlers only ask the server to exit, so that run() returns and ROS is shut down too. A
+    # second signal (a terminal's Ctrl-C reaches the node, and bringup forwards one) is a no-op.
+    def interrupted(signum: int, frame: Any) -> None:
+        server.should_exit = True
+
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     try:
         server.run(sockets=[listener])
     except KeyboardInterrupt:
@@ -367,10 +393,6 @@ def main(args: list[str] | None = None) -> None:
     log.info("bridge_stopped")
     if not server.started:
         sys.exit(1)
-
-
-def _interrupted(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def _spin(executor: SingleThreadedExecutor) -> None:

@@ -34,6 +34,23 @@ def not_ready(lifecycle_state: str, loop: Any, loop_failure: str | None) -> str 
     return None
 
 
+def expired(stamp: Any, now_ns: int, deadline_s: float) -> str | None:
+    """Return why a command stamped `stamp` is too late at now_ns, or None while it is due.
+
+    The deadline is the stamp plus deadline_s; a zero stamp means no deadline.
+    """
+    stamp_ns = int(stamp.sec) * 1_000_000_000 + int(stamp.nanosec)
+    if stamp_ns == 0:
+        return None
+    late_ns = now_ns - stamp_ns - round(deadline_s * 1e9)
+    if late_ns <= 0:
+        return None
+    return (
+        f"{command_results.EXPIRED}: the command's deadline (stamp + {deadline_s:g} s) passed "
+        f"{late_ns / 1e6:.0f} ms before it reached the hardware node; dropped"
+    )
+
+
 def apply_joint_command(loop: Any, core: Any, msg: JointState) -> str | None:
     """Set the goals of msg; return why they were refused, or None."""
     if len(msg.name) != len(msg.position):

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from diagnostic_msgs.msg import DiagnosticStatus
 
+from reachy_mini_ros.interface import command_results
 from reachy_mini_ros.interface.status import BusKey, CommandKey, CoreKey, MotorKey
 
 OK = DiagnosticStatus.OK
@@ -91,6 +92,7 @@ class DiagnosticsState:
     stats: Any = None  # reachy_mini_core_rs.LoopStats | None
     commands: CommandStats = field(default_factory=CommandStats)
     command_timeout: float = 1.0
+    command_deadline_s: float = command_results.DEFAULT_DEADLINE_S
     # Whether the Rust loop thread runs, why it last ended on its own, and how many times
     # the node restarted it.
     loop_running: bool = False
@@ -212,6 +214,7 @@ def command_task(state: DiagnosticsState, stat: StatusLike) -> StatusLike:
     stat.add(CommandKey.REFUSED, str(commands.refused))
     stat.add(CommandKey.LAST_COMMAND_AGE_S, "never" if age is None else fmt(age, 3))
     stat.add(CommandKey.LAST_REFUSAL, commands.last_refusal or "none")
+    stat.add(CommandKey.DEADLINE_S, f"{state.command_deadline_s:g}")
     message = "idle" if age is None or age > state.command_timeout else "receiving commands"
     if commands.refused:
         stat.summary(WARN, f"{message}; {commands.refused} refused, last: {commands.last_refusal}")

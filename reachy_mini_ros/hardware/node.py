@@ -299,14 +299,32 @@ class HardwareNode(LifecycleNode):
         """Return why commands cannot be taken now, or None when the node is driving."""
         return commands.not_ready(self._lifecycle_state, self._loop, self._watch.failure)
 
+    def _deadline_s(self) -> float:
+        """Return command_deadline_s: the validated value once configured, else the parameter."""
+        if self._config is not None:
+            return self._config.command_deadline_s
+        return float(self.get_parameter("command_deadline_s").value)
+
+    def _expired(self, stamp: Any) -> str | None:
+        """Return why a command stamped `stamp` is past its deadline, or None."""
+        return commands.expired(stamp, self.get_clock().now().nanoseconds, self._deadline_s())
+
     def _on_joint_command(self, msg: JointState) -> None:
-        refusal = self._not_ready() or commands.apply_joint_command(self._loop, self._core, msg)
+        # The deadline is checked last before the goals are set: a command that waited in the
+        # subscription's queue behind a stalled node is dropped, not carried out late.
+        refusal = (
+            self._not_ready()
+            or self._expired(msg.header.stamp)
+            or commands.apply_joint_command(self._loop, self._core, msg)
+        )
         self._report("joints", msg.header.stamp, refusal)
 
     def _on_head_pose(self, msg: PoseStamped) -> None:
         automatic = self._config is not None and self._config.automatic_body_yaw
-        refusal = self._not_ready() or commands.apply_head_pose(
-            self._loop, self._core, msg, automatic_body_yaw=automatic
+        refusal = (
+            self._not_ready()
+            or self._expired(msg.header.stamp)
+            or commands.apply_head_pose(self._loop, self._core, msg, automatic_body_yaw=automatic)
         )
         self._report("head_pose", msg.header.stamp, refusal)
 
@@ -372,6 +390,7 @@ class HardwareNode(LifecycleNode):
             stats=loop.stats() if loop is not None else None,
             commands=self._commands,
             command_timeout=timeout,
+            command_deadline_s=self._deadline_s(),
             loop_running=loop is not None and bool(loop.running),
             loop_exit_reason=self._watch.failure
             or (loop.exit_reason if loop is not None else None)

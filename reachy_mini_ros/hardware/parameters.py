@@ -6,6 +6,7 @@ cannot run with is refused with a :class:`ParameterError` that names the paramet
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 
 from reachy_mini_ros.hardware import motor_setup
+from reachy_mini_ros.interface import command_results
 from reachy_mini_ros.interface.joints import JOINTS_BY_NAME, MOTOR_JOINTS
 
 # The parameters that configure validates (autostart is read once, by main).
@@ -24,6 +26,7 @@ VALIDATED = (
     "joint_states_rate_hz",
     "torque_off_on_deactivate",
     "command_timeout",
+    "command_deadline_s",
     "bus_watchdog_ms",
     "motor_setup",
     "sim_factory_fresh",
@@ -52,6 +55,7 @@ class HardwareConfig:
     automatic_body_yaw: bool = False
     motor_setup: str = "flash"
     sim_factory_fresh: bool = False
+    command_deadline_s: float = command_results.DEFAULT_DEADLINE_S
 
 
 class ParameterError(ValueError):
@@ -77,6 +81,9 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
     timeout = float(params["command_timeout"])
     if not timeout > 0.0:
         raise ParameterError(f"command_timeout must be positive, got {timeout}")
+    deadline = float(params.get("command_deadline_s", command_results.DEFAULT_DEADLINE_S))
+    if not (math.isfinite(deadline) and deadline > 0.0):
+        raise ParameterError(f"command_deadline_s must be positive, got {deadline}")
     watchdog = int(params["bus_watchdog_ms"])
     if watchdog and not 20 <= watchdog <= 2540:
         raise ParameterError(f"bus_watchdog_ms must be 0 or within [20, 2540], got {watchdog}")
@@ -129,6 +136,7 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
         automatic_body_yaw=bool(params.get("automatic_body_yaw", False)),
         motor_setup=setup,
         sim_factory_fresh=bool(params.get("sim_factory_fresh", False)),
+        command_deadline_s=deadline,
     )
 
 
@@ -146,6 +154,12 @@ def declare_parameters(node: Node) -> None:
     declare("autostart", True, "Bring the node to active by itself after start.")
     declare("torque_off_on_deactivate", False, "Disable torque on deactivate.")
     declare("command_timeout", 1.0, "Seconds after which the command path is idle.")
+    declare(
+        "command_deadline_s",
+        command_results.DEFAULT_DEADLINE_S,
+        "Seconds after its header stamp after which a command is dropped as expired; a zero "
+        "stamp means no deadline.",
+    )
     declare("bus_watchdog_ms", 0, "Motor bus watchdog in ms; 0 disables it.")
     declare(
         "motor_setup",

@@ -89,6 +89,8 @@ class CommandKey:
     REFUSED: Final = "refused"
     LAST_COMMAND_AGE_S: Final = "last_command_age_s"
     LAST_REFUSAL: Final = "last_refusal"
+    # The hardware node's command_deadline_s: the bridge stamps its commands with it.
+    DEADLINE_S: Final = "deadline_s"
 
 
 class BridgeKey:

@@ -122,13 +122,16 @@ def test_launch_starts_one_node_per_bringup_spec_by_package_and_executable() -> 
         assert nodes[spec.name].node_executable == spec.executable
 
 
-def test_launch_respawns_the_hardware_node_and_only_the_nodes_bringup_asks_for() -> None:
+def test_launch_respawns_this_packages_nodes_and_only_the_nodes_bringup_asks_for() -> None:
     resolved = resolve()
     for spec in NODES:
         # ExecuteLocal keeps respawn as a substitution without a public getter.
         respawn = resolved.nodes[spec.name]._ExecuteLocal__respawn
         assert perform_typed_substitution(resolved.context, respawn, bool) is spec.respawn
-    assert [spec.name for spec in NODES if spec.respawn] == ["hardware_node"]
+    assert [spec.name for spec in NODES if spec.respawn] == ["hardware_node", "bridge_node"]
+    for name in ("hardware_node", "bridge_node"):
+        delay = resolved.nodes[name]._ExecuteLocal__respawn_delay
+        assert delay is not None and float(delay) > 0.0
 
 
 def test_launch_defaults_start_everything_but_rviz() -> None:

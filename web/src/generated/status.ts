@@ -57,6 +57,7 @@ export const CommandKey = {
   REFUSED: 'refused',
   LAST_COMMAND_AGE_S: 'last_command_age_s',
   LAST_REFUSAL: 'last_refusal',
+  DEADLINE_S: 'deadline_s',
 } as const
 
 /** Keys of a bridge component's status. */

@@ -1,0 +1,96 @@
+"""`reachy-mini bringup` keeps the stack up: a dead node is restarted, the others untouched."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+from sensor_msgs.msg import JointState
+from support import RosClient, Stack, TopicRecorder, running_stack, wait_for
+
+
+def bridge_answers(stack: Stack) -> bool:
+    """Return whether the bridge answers /api/health (any status) right now."""
+    try:
+        stack.get("/api/health")
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def test_a_killed_bridge_is_restarted_and_the_hardware_node_keeps_its_rate(
+    tmp_path: Path,
+) -> None:
+    with running_stack(tmp_path) as stack:
+        hardware = stack.node_process("hardware_node")
+        bridge = stack.node_process("bridge_node")
+        ros = RosClient(domain_id=stack.domain_id)
+        try:
+            recorder = TopicRecorder(ros, JointState, "/joint_states", depth=1000)
+            recorder.wait(30.0, "/joint_states")
+            time.sleep(1.0)  # a steady stream before the kill
+            os.kill(bridge.pid, signal.SIGKILL)
+            killed = time.time()
+            wait_for(lambda: not bridge_answers(stack), 5.0, "the killed bridge to stop answering")
+            wait_for(lambda: bridge_answers(stack), 60.0, "the bridge back")
+            back = time.time()
+            time.sleep(1.0)  # the readings stamped just before `back` are still on their way
+            # Count the readings stamped while the bridge was away, as the node sent them:
+            # the stamps are the node's, so the test process's own scheduling does not count.
+            stamps = [
+                m.header.stamp.sec + m.header.stamp.nanosec * 1e-9
+                for m in recorder.since(killed - 1.0)
+            ]
+            inside = [t for t in stamps if killed <= t <= back]
+            rate = len(inside) / (back - killed)
+        finally:
+            ros.close()
+        assert back - killed > 0.5, "the bridge came back before its restart delay"
+        assert rate >= 190.0, f"/joint_states at {rate:.1f} Hz while the bridge was away"
+        assert hardware.is_running() and stack.node_process("hardware_node").pid == hardware.pid
+        assert stack.node_process("bridge_node").pid != bridge.pid
+        assert stack.process.alive()
+        assert "bridge_node exited with -9; restarting in 0.5 s" in stack.process.log()
+
+
+def test_bringup_stops_with_an_error_when_a_node_fails_too_often(tmp_path: Path) -> None:
+    with running_stack(tmp_path, "--max-failures", "2", "--failure-window", "120") as stack:
+        hardware = stack.node_process("hardware_node")
+        for kill in range(2):
+            bridge = stack.node_process("bridge_node")
+            os.kill(bridge.pid, signal.SIGKILL)
+            wait_for(
+                lambda b=bridge: not b.is_running() or b.status() == psutil.STATUS_ZOMBIE,
+                10.0,
+                "the bridge to die",
+            )
+            if kill == 0:  # the first exit is restarted, the second is one too many
+                wait_for(lambda: bridge_answers(stack), 60.0, "the bridge back")
+        code = wait_for(lambda: stack.process.popen.poll(), 30.0, "bringup to give up")
+        assert code != 0
+        assert "bridge_node exited 2 times within 120 s" in stack.process.log()
+        # Bringup stopped the hardware node on its way out.
+        wait_for(lambda: not hardware.is_running(), 15.0, "the hardware node to stop")
+
+
+def test_ctrl_c_stops_the_stack_cleanly_without_an_error(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as stack:
+        # Let both nodes settle into their steady state (diagnostics, WebSocket hub, ...).
+        time.sleep(2.0)
+        # A terminal's Ctrl-C signals the whole foreground process group.
+        code = stack.process.stop(signal.SIGINT, timeout=30.0)
+        log = stack.process.log()
+    assert code == 0, log
+    assert "Traceback" not in log, log
+    errors = [
+        line
+        for line in log.splitlines()
+        # rclpy's [ERROR]/[FATAL], the bridge's JSON levels, bringup's own "error:".
+        if re.search(r'\[(ERROR|FATAL)\]|"level": ?"(error|critical)"|reachy-mini: error', line)
+    ]
+    assert not errors, "\n".join(errors)
