@@ -14,6 +14,9 @@ from websockets.sync.client import connect
 
 from reachy_mini_ros.interface.joints import HEAD_POSE_JOINT_NAMES, MOTOR_JOINT_NAMES
 
+# A head pose command names every axis.
+NEUTRAL_HEAD = {"x": 0.0, "y": 0.0, "z": 0.0, "roll": 0.0, "pitch": 0.0, "yaw": 0.0}
+
 
 def receive(ws: Any, kind: str, timeout: float = 10.0) -> dict[str, Any]:
     """Return the next message of the given type, skipping others."""
@@ -82,11 +85,11 @@ def test_nodes_run_without_numpy(stack: Stack) -> None:
 def test_a_head_pose_out_of_reach_is_refused_with_the_kinematics_reason(stack: Stack) -> None:
     # Inside the documented ±30 mm, which the bridge checks, but beyond what the Stewart
     # platform reaches straight up: only the hardware node's kinematics can tell.
-    response = stack.post("/api/commands/head_pose", {"z": 0.028})
+    response = stack.post("/api/commands/head_pose", {**NEUTRAL_HEAD, "z": 0.028})
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "refused"
     assert "out of reach" in response.json()["message"]
-    response = stack.post("/api/commands/head_pose", {"z": 0.01})
+    response = stack.post("/api/commands/head_pose", {**NEUTRAL_HEAD, "z": 0.01})
     assert response.status_code == 200, response.text
     assert response.json()["message"] == "head pose accepted"
 

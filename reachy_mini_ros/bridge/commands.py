@@ -18,6 +18,13 @@ from reachy_mini_ros.bridge.schemas import (
     TorqueCommand,
 )
 from reachy_mini_ros.bridge.security import token_matches
+from reachy_mini_ros.bridge.ws import quote
+from reachy_mini_ros.bridge.ws_messages import (
+    UNION_TAGS,
+    HeadPoseCommandMessage,
+    JointsCommandMessage,
+    TorqueCommandMessage,
+)
 from reachy_mini_ros.interface.joints import CommandError, check_head_pose, check_joint_goals
 
 # The torque service answers in a few ms; 5 s covers a hardware node busy re-enabling motors.
@@ -134,6 +141,12 @@ COMMANDS: dict[str, tuple[type[BaseModel], Any]] = {
     "torque": (TorqueCommand, command_torque),
 }
 
+WS_COMMANDS: dict[str, type[BaseModel]] = {
+    "joints": JointsCommandMessage,
+    "head_pose": HeadPoseCommandMessage,
+    "torque": TorqueCommandMessage,
+}
+
 
 async def run_ws_command(
     bridge: Bridge, message: dict[str, Any], peer: str | None = None
@@ -141,27 +154,31 @@ async def run_ws_command(
     """Run one WebSocket `command` message from peer; return the fields of its command_result."""
     expected = bridge.token.token if bridge.token is not None else None
     token = message.get("token")
+    name = message.get("command")
+    # Client values are quoted short, whatever their type: a list cannot be a key of COMMANDS.
+    shown = name if isinstance(name, str) and name in COMMANDS else quote(name)
     if (
         expected is None
         or not isinstance(token, str)
         or not token_matches(expected, f"Bearer {token}")
     ):
-        audit_refused(bridge, "ws", peer, "command", message.get("command"))
+        audit_refused(bridge, "ws", peer, "command", shown)
         return {"ok": False, "error": "unauthorized", "message": "a valid token is needed"}
-    name = message.get("command")
-    if name not in COMMANDS:
+    if not isinstance(name, str) or name not in COMMANDS:
         return {
             "ok": False,
             "error": "unknown_command",
-            "message": f"command must be one of {', '.join(COMMANDS)}",
+            "message": f"command must be one of {', '.join(COMMANDS)}, not {shown}",
         }
-    model, handler = COMMANDS[name]
+    _, handler = COMMANDS[name]
     try:
-        args = model.model_validate(message.get("args") or {})
-        result: CommandResult = await handler(bridge, args, "ws")
+        # The whole message, as its protocol model (strict; args required, with exactly their
+        # fields): a command with a malformed id or args does nothing.
+        parsed = WS_COMMANDS[name].model_validate(message)
+        result: CommandResult = await handler(bridge, parsed.args, "ws")  # type: ignore[attr-defined]
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
+        where = ".".join(str(p) for p in first["loc"] if p not in UNION_TAGS)
         return {"ok": False, "error": "validation_error", "message": f"{where}: {first['msg']}"}
     except ReachyMiniError as exc:
         return {"ok": False, "error": exc.code, "message": exc.message}

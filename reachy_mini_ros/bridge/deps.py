@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reachy_mini_ros.bridge.commands import audit_refused
@@ -23,18 +25,11 @@ def get_bridge(request: Request) -> Bridge:
 BridgeDep = Annotated[Bridge, Depends(get_bridge)]
 
 
-def require_token(
-    request: Request,
-    bridge: BridgeDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> None:
+def check_token(request: Request) -> None:
     """Answer 401 unless the request carries the API token (the attempt is audited)."""
+    bridge = get_bridge(request)
     expected = bridge.token.token if bridge.token is not None else None
-    if (
-        expected is None
-        or credentials is None
-        or not token_matches(expected, f"Bearer {credentials.credentials}")
-    ):
+    if expected is None or not token_matches(expected, request.headers.get("authorization")):
         peer = request.client.host if request.client is not None else None
         audit_refused(bridge, "api", peer, "path", request.url.path)
         raise HTTPException(
@@ -44,7 +39,33 @@ def require_token(
         )
 
 
+def require_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """Answer 401 unless the request carries the API token; declares the scheme in OpenAPI."""
+    check_token(request)
+
+
 Authorized = Depends(require_token)
+
+
+class AuthorizedRoute(APIRoute):
+    """A route that checks the token before it reads the body.
+
+    FastAPI parses and validates the body before a dependency could refuse the request, which
+    would tell a client without the token how its body is wrong (422) instead of 401.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Return the route's handler, behind the token check."""
+        handler = super().get_route_handler()
+
+        async def authorized(request: Request) -> Response:
+            check_token(request)
+            return await handler(request)
+
+        return authorized
 
 
 def get_database(bridge: BridgeDep) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import JsonDict
 
 from reachy_mini_ros.interface.joints import (
@@ -248,7 +248,13 @@ def _within(limit: float) -> JsonDict:
     return {"minimum": -limit, "maximum": limit}
 
 
-class JointCommand(BaseModel):
+class CommandModel(BaseModel):
+    """The body of a command: exactly its fields, with their JSON types (no "yes" for true)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class JointCommand(CommandModel):
     """Goal positions in rad by URDF joint name."""
 
     goals: dict[str, float] = Field(
@@ -267,26 +273,26 @@ class JointCommand(BaseModel):
     )
 
 
-class HeadPoseCommand(BaseModel):
+class HeadPoseCommand(CommandModel):
     """Head pose goal in the robot's base frame, zeros = the neutral head (m and rad).
 
-    As the vendor's: the pose does not turn with the body, so a yaw of 0.5 over a body yaw of
-    0.5 is the neutral head over the body.
+    Every axis is required: a missing one would have to mean something (zero moves the head),
+    so a partial pose is refused. As the vendor's: the pose does not turn with the body, so a
+    yaw of 0.5 over a body yaw of 0.5 is the neutral head over the body.
     """
 
-    x: float = Field(0.0, json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
-    y: float = Field(0.0, json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
-    z: float = Field(0.0, json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
-    roll: float = Field(0.0, json_schema_extra=_within(HEAD_ROLL_LIMIT))
-    pitch: float = Field(0.0, json_schema_extra=_within(HEAD_PITCH_LIMIT))
+    x: float = Field(json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
+    y: float = Field(json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
+    z: float = Field(json_schema_extra=_within(HEAD_TRANSLATION_LIMIT))
+    roll: float = Field(json_schema_extra=_within(HEAD_ROLL_LIMIT))
+    pitch: float = Field(json_schema_extra=_within(HEAD_PITCH_LIMIT))
     yaw: float = Field(
-        0.0,
         description="In the base frame; it must stay within ±65° of the present body yaw.",
         json_schema_extra=_within(HEAD_YAW_LIMIT),
     )
 
 
-class TorqueCommand(BaseModel):
+class TorqueCommand(CommandModel):
     """Turn the motors' torque on or off."""
 
     enabled: bool

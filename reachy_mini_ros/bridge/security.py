@@ -5,9 +5,12 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import psutil
 
 from reachy_mini_ros.bridge.config import BridgeConfig
 
@@ -57,19 +60,74 @@ def resolve_token(config: BridgeConfig) -> TokenSource:
     return TokenSource(token, "generated", path)
 
 
+def _utf8(text: str) -> bytes:
+    """Return text as UTF-8 bytes; a lone surrogate is kept, so no two texts give one value."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def token_matches(expected: str, authorization: str | None) -> bool:
-    """Return True when an Authorization header carries the expected bearer token."""
+    """Return True when an Authorization header carries the expected bearer token.
+
+    The values are compared as UTF-8 bytes: hmac.compare_digest refuses str with non-ASCII
+    characters, and such a token is simply a wrong one.
+    """
     if not authorization:
         return False
     scheme, _, value = authorization.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), expected)
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        _utf8(value.strip()), _utf8(expected)
+    )
 
 
-def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
-    """Return True for no Origin (not a browser), a same-origin page or an allow-listed one."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})
+
+
+def _origin_key(origin: str) -> tuple[str, str, int] | None:
+    """Return (scheme, host, port) of an http(s) origin, or None when it is not one."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port if port is not None else DEFAULT_PORTS[scheme]
+
+
+def allowed_origins(config: BridgeConfig) -> frozenset[tuple[str, str, int]]:
+    """Return the origins whose pages may open a WebSocket, as (scheme, host, port).
+
+    They are the address the server listens on, over http: api_host, plus localhost,
+    127.0.0.1 and ::1 on a loopback bind, plus every address of this machine on a wildcard
+    bind (0.0.0.0, ::), which listens on all of them; and cors_origins. A client's Host
+    header never adds to them: any page can send one.
+    """
+    host = config.api_host.lower().strip("[]")
+    hosts = {host}
+    if config.is_loopback or host in WILDCARD_HOSTS:
+        hosts |= {"localhost", "127.0.0.1", "::1"}
+    if host in WILDCARD_HOSTS:
+        hosts |= {
+            address.address.split("%", 1)[0].lower()
+            for addresses in psutil.net_if_addrs().values()
+            for address in addresses
+            if address.family in (socket.AF_INET, socket.AF_INET6)
+        }
+    keys = {("http", host, config.api_port) for host in hosts}
+    for origin in config.cors_origins:
+        key = _origin_key(origin)
+        if key is not None:
+            keys.add(key)
+    return frozenset(keys)
+
+
+def origin_allowed(origin: str | None, config: BridgeConfig) -> bool:
+    """Return True for no Origin (not a browser), the server's own origin or an allowed one."""
     if origin is None:
         return True
-    if origin in allowed or "*" in allowed:
+    if "*" in config.cors_origins:
         return True
-    parts = urlsplit(origin)
-    return bool(host) and parts.scheme in ("http", "https") and parts.netloc == host
+    key = _origin_key(origin)
+    return key is not None and key in allowed_origins(config)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -32,6 +33,7 @@ from reachy_mini_ros.bridge.ws_messages import (
     MessageId,
     PingMessage,
     PongMessage,
+    StaleMessage,
     SubscribedMessage,
     SubscribeMessage,
     UnsubscribeMessage,
@@ -51,6 +53,16 @@ CLOSE_TIMEOUT_S = 1.0
 DROP_GRACE_S = 0.001
 # Close code sent to every client when the bridge shuts down ("going away").
 CLOSE_GOING_AWAY = 1001
+# Protocol messages nest 4 levels at most (command, args, goals); deeper input is refused
+# before anything walks it, since recursive code (repr, validation, serialisation) would hit
+# Python's or orjson's recursion limit.
+MAX_DEPTH = 16
+# joint_states comes at 200 Hz: 0.5 s without a sample (100 missed) means the hardware node
+# stalled or left. The watchdog looks at this period.
+STALE_AFTER_S = 0.5
+STALE_CHECK_S = 0.1
+# How much of a client's value an error message quotes.
+QUOTE_CHARS = 64
 
 log = get_logger("reachy_mini.bridge.ws")
 
@@ -61,6 +73,29 @@ REQUESTS: dict[str, tuple[type[BaseModel], ErrorCode]] = {
     "unsubscribe": (UnsubscribeMessage, "invalid_subscription"),
 }
 MESSAGE_ID: TypeAdapter[MessageId] = TypeAdapter(MessageId)
+
+
+def too_deep(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Return True when lists and objects nest in value deeper than limit (no recursion)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def quote(value: object) -> str:
+    """Return a short text naming a client's value: a string quoted and cut, else its type."""
+    if isinstance(value, str):
+        text = repr(value)
+        return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 4] + "...'"
+    if value is None or isinstance(value, (bool, int, float)):
+        return orjson.dumps(value).decode()
+    return "an object" if isinstance(value, dict) else "a list"
 
 
 def describe(error: ValidationError) -> str:
@@ -168,11 +203,49 @@ class WsHub:
         self.latest: dict[Channel, str] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self.accepting = False
+        # time.monotonic() of the last joint_states sample (set from the ROS thread), and
+        # whether the stream was announced stale to the clients.
+        self.last_sample: float | None = None
+        self.started_at = time.monotonic()
+        self.stale = False
+        self.watchdog: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         """Accept clients and receive frames from other threads."""
         self.loop = asyncio.get_running_loop()
         self.accepting = True
+        self.started_at = time.monotonic()
+        self.watchdog = asyncio.create_task(self._watch_stream())
+
+    def stale_message(self) -> StaleMessage:
+        """Return the joint_states stream's present staleness notice."""
+        last = self.last_sample
+        age = None if last is None else round(time.monotonic() - last, 3)
+        return StaleMessage(
+            channel="joint_states", stale=self.stale, age_s=age, stale_after_s=STALE_AFTER_S
+        )
+
+    def check_stream(self) -> None:
+        """Tell joint_states subscribers when the stream goes stale or comes back."""
+        last = self.last_sample
+        silent_for = time.monotonic() - (last if last is not None else self.started_at)
+        stale = silent_for >= STALE_AFTER_S
+        if stale == self.stale:
+            return
+        self.stale = stale
+        if stale:
+            log.warning("ws_joint_states_stale", stale_after_s=STALE_AFTER_S)
+        else:
+            log.info("ws_joint_states_fresh")
+        notice = self.stale_message()
+        for client in self.clients:
+            if "joint_states" in client.rates:
+                client.reply(notice)
+
+    async def _watch_stream(self) -> None:
+        while True:
+            await asyncio.sleep(STALE_CHECK_S)
+            self.check_stream()
 
     @property
     def running(self) -> bool:
@@ -183,6 +256,9 @@ class WsHub:
         """Offer frame to every client subscribed to channel (asyncio thread only)."""
         if channel != "events":
             self.latest[channel] = frame
+        if channel == "joint_states" and self.stale:
+            # The notice goes before the sample: replies are sent ahead of frames.
+            self.check_stream()
         for client in self.clients:
             if channel in client.rates:
                 client.offer(channel, frame)
@@ -192,6 +268,8 @@ class WsHub:
         loop = self.loop
         if loop is None:
             return
+        if channel == "joint_states":
+            self.last_sample = time.monotonic()
         if not self.clients:
             if channel != "events":  # an event is news once; a state is kept for newcomers
                 self.latest[channel] = frame
@@ -202,6 +280,9 @@ class WsHub:
     async def close_all(self, code: int = CLOSE_GOING_AWAY) -> None:
         """Refuse new clients and close every connection with code."""
         self.accepting = False
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            self.watchdog = None
         clients = list(self.clients)
         for client in clients:
             client.stop()
@@ -241,16 +322,23 @@ class WsHub:
                 received = await self._receive(websocket, client)
                 if received is None:
                     break
-                message = self._parse(received, client)
-                if message is None:
-                    continue
-                kind = message.get("type")
-                if kind == "command":
-                    task = asyncio.create_task(self._command(client, message, run_command))
-                    commands.add(task)
-                    task.add_done_callback(commands.discard)
-                else:
-                    self._answer(client, kind, message)
+                try:
+                    message = self._parse(received, client)
+                    if message is None:
+                        continue
+                    kind = message.get("type")
+                    if kind == "command":
+                        task = asyncio.create_task(self._command(client, message, run_command))
+                        commands.add(task)
+                        task.add_done_callback(commands.discard)
+                    else:
+                        self._answer(client, kind, message)
+                except Exception as exc:
+                    # Whatever a message is, it must not end the connection: answer it.
+                    log.error("ws_message_failed", error=type(exc).__name__, exc_info=exc)
+                    client.reply(
+                        ErrorMessage(error="invalid_message", message="the message was not taken")
+                    )
                 if client.sender.done():
                     break
         finally:
@@ -302,13 +390,21 @@ class WsHub:
         if not isinstance(message, dict):
             client.reply(ErrorMessage(error="invalid_message", message="expected an object"))
             return None
+        if too_deep(message):
+            client.reply(
+                ErrorMessage(
+                    error="invalid_message",
+                    message=f"lists and objects nest deeper than {MAX_DEPTH} levels",
+                )
+            )
+            return None
         return message
 
     def _answer(self, client: Client, kind: object, message: dict[str, Any]) -> None:
         """Validate a ping, subscribe or unsubscribe message against its model and act on it."""
         request = REQUESTS.get(kind) if isinstance(kind, str) else None
         if request is None:
-            client.reply(ErrorMessage(error="unknown_type", message=f"type {kind!r}"))
+            client.reply(ErrorMessage(error="unknown_type", message=f"type {quote(kind)}"))
             return
         model, code = request
         try:
@@ -320,6 +416,8 @@ class WsHub:
             client.reply(PongMessage(id=parsed.id))
         elif isinstance(parsed, SubscribeMessage):
             self._subscribe(client, parsed)
+            if self.stale and "joint_states" in client.rates:
+                client.reply(self.stale_message())
         elif isinstance(parsed, UnsubscribeMessage):
             self._unsubscribe(client, parsed)
 

@@ -165,6 +165,18 @@ class ErrorMessage(ServerModel):
     message: str
 
 
+class StaleMessage(ServerModel):
+    """A channel's stream stopped (stale true) or came back (stale false)."""
+
+    type: Literal["stale"] = "stale"
+    channel: Channel
+    stale: bool = Field(description="True: no sample for stale_after_s; false: samples again.")
+    age_s: float | None = Field(
+        description="Seconds since the last sample; null when none has arrived yet."
+    )
+    stale_after_s: float = Field(description="Silence after which the channel is stale.")
+
+
 class PongMessage(ServerModel):
     """The answer to a ping."""
 
@@ -180,6 +192,7 @@ ServerMessage = Annotated[
     | SubscribedMessage
     | CommandResultMessage
     | ErrorMessage
+    | StaleMessage
     | PongMessage,
     Field(discriminator="type"),
 ]

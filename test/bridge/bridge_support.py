@@ -171,6 +171,8 @@ class FakeHardware:
         self.take_joint_commands(True)
         self.motor_level = 0
         self.publish_diagnostics = True
+        # False stops /joint_states, as a stalled hardware node does.
+        self.publish_joint_states = True
         self.published = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -256,8 +258,9 @@ class FakeHardware:
         while not self._stop.is_set():
             now = time.time()
             with contextlib.suppress(Exception):
-                self.joint_pub.publish(self._joint_state(now))
-                self.published += 1
+                if self.publish_joint_states:
+                    self.joint_pub.publish(self._joint_state(now))
+                    self.published += 1
                 if self.publish_diagnostics and now >= next_diag:
                     self.diag_pub.publish(self._diagnostics())
                     next_diag = now + 1.0

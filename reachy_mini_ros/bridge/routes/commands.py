@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from reachy_mini_ros.bridge import commands
-from reachy_mini_ros.bridge.deps import Authorized, BridgeDep
+from reachy_mini_ros.bridge.deps import Authorized, AuthorizedRoute, BridgeDep
 from reachy_mini_ros.bridge.schemas import (
     CommandResult,
     ErrorResponse,
@@ -19,12 +19,29 @@ ERRORS: dict[int | str, dict[str, object]] = {
         "model": ErrorResponse,
         "description": "Refused: out of limits, unknown joint, or by the hardware node.",
     },
-    401: {"model": ErrorResponse, "description": "Missing or wrong token."},
+    401: {
+        "model": ErrorResponse,
+        "description": "Missing or wrong token; checked before the body.",
+    },
+    422: {
+        "model": ErrorResponse,
+        "description": (
+            "validation_error: the body is not the command's exact shape (a missing or "
+            "unknown field, a value of another JSON type)."
+        ),
+    },
     503: {"model": ErrorResponse, "description": "The hardware node cannot be reached."},
     504: {"model": ErrorResponse, "description": "The hardware node did not answer in time."},
 }
 
-router = APIRouter(prefix="/api/commands", tags=["commands"], dependencies=[Authorized])
+# The route class refuses a request without the token before its body is read; the dependency
+# declares the bearer scheme in the OpenAPI schema (and passes, the token being checked).
+router = APIRouter(
+    prefix="/api/commands",
+    tags=["commands"],
+    dependencies=[Authorized],
+    route_class=AuthorizedRoute,
+)
 
 
 @router.post("/joints", response_model=CommandResult, responses=ERRORS)

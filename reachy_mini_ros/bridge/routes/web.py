@@ -21,9 +21,16 @@ def web_router(dist: Path) -> APIRouter:
         first = path.split("/", 1)[0]
         if first in RESERVED_PREFIXES:
             raise HTTPException(status_code=404, detail=f"no route for /{path}")
+        if "\x00" in path:
+            # No file name holds a NUL, and the OS refuses it: not a path of the dashboard.
+            raise HTTPException(status_code=400, detail="the path holds a NUL byte")
         if path:
-            candidate = (root / path).resolve()
-            if candidate.is_relative_to(root) and candidate.is_file():
+            try:
+                candidate = (root / path).resolve()
+                found = candidate.is_relative_to(root) and candidate.is_file()
+            except (OSError, ValueError):  # a name the OS refuses (too long...): no such file
+                found = False
+            if found:
                 return FileResponse(candidate)
             if "." in path.rsplit("/", 1)[-1]:
                 # A missing file (an old asset name): answering HTML would break the page.

@@ -24,7 +24,7 @@ async def websocket(websocket: WebSocket) -> None:
     """Serve one WebSocket client."""
     bridge: Bridge = websocket.app.state.bridge
     origin = websocket.headers.get("origin")
-    if not origin_allowed(origin, websocket.headers.get("host"), bridge.config.cors_origins):
+    if not origin_allowed(origin, bridge.config):
         log.warning("ws_origin_refused", origin=origin)
         await websocket.close(code=CLOSE_POLICY)
         return

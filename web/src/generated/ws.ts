@@ -15,6 +15,7 @@ export type ServerMessage =
   | SubscribedMessage
   | CommandResultMessage
   | ErrorMessage
+  | StaleMessage
   | PongMessage
 export type Channel = 'joint_states' | 'diagnostics' | 'events'
 export type CommandErrorCode =
@@ -178,6 +179,25 @@ export interface ErrorMessage {
   type: 'error'
 }
 /**
+ * A channel's stream stopped (stale true) or came back (stale false).
+ */
+export interface StaleMessage {
+  /**
+   * Seconds since the last sample; null when none has arrived yet.
+   */
+  age_s: number | null
+  channel: Channel
+  /**
+   * True: no sample for stale_after_s; false: samples again.
+   */
+  stale: boolean
+  /**
+   * Silence after which the channel is stale.
+   */
+  stale_after_s: number
+  type: 'stale'
+}
+/**
  * The answer to a ping.
  */
 export interface PongMessage {
@@ -269,19 +289,20 @@ export interface HeadPoseCommandMessage {
 /**
  * Head pose goal in the robot's base frame, zeros = the neutral head (m and rad).
  *
- * As the vendor's: the pose does not turn with the body, so a yaw of 0.5 over a body yaw of
- * 0.5 is the neutral head over the body.
+ * Every axis is required: a missing one would have to mean something (zero moves the head),
+ * so a partial pose is refused. As the vendor's: the pose does not turn with the body, so a
+ * yaw of 0.5 over a body yaw of 0.5 is the neutral head over the body.
  */
 export interface HeadPoseCommand {
-  pitch?: number
-  roll?: number
-  x?: number
-  y?: number
+  pitch: number
+  roll: number
+  x: number
+  y: number
   /**
    * In the base frame; it must stay within ±65° of the present body yaw.
    */
-  yaw?: number
-  z?: number
+  yaw: number
+  z: number
 }
 /**
  * Torque on or off, as POST /api/commands/torque.
