@@ -9,6 +9,7 @@ in reverse order on Ctrl-C or SIGTERM, or when one node fails too often within a
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import signal
 import subprocess
@@ -36,6 +37,20 @@ FAILURE_WINDOW_S = 60.0
 STOP_TIMEOUT = 10.0
 
 
+def _die_with_parent() -> None:
+    """Have Linux send this child SIGTERM when bringup dies, even by SIGKILL.
+
+    Each node has a process group of its own (see Child.start), so nothing else would stop it
+    when bringup is killed or its terminal closes: the nodes would run on as orphans, the
+    bridge holding its port and the hardware node the serial bus.
+    """
+    pr_set_pdeathsig = 1  # <linux/prctl.h>
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # bringup died between the fork and the prctl
+        os._exit(1)
+
+
 @dataclass
 class Child:
     """A node process and how to start it again."""
@@ -56,7 +71,9 @@ class Child:
         # A process group of its own: a terminal's Ctrl-C reaches bringup only, which passes
         # exactly one SIGINT on (stop_all). Both getting it would make a second SIGINT, which
         # uvicorn takes as "force exit" and skips the app's shutdown, logging an error.
-        self.popen = subprocess.Popen(self.args, env=env, process_group=0)
+        self.popen = subprocess.Popen(
+            self.args, env=env, process_group=0, preexec_fn=_die_with_parent
+        )
         self.started_at = time.monotonic()
         self.restart_at = None
 
@@ -194,6 +211,8 @@ def bringup(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    # A closed terminal: stop the nodes as for Ctrl-C, which no longer reaches them directly.
+    signal.signal(signal.SIGHUP, on_signal)
     for child in children:
         child.start(env)
     url = f"http://{args.host}:{args.port}"

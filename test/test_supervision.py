@@ -94,3 +94,27 @@ def test_ctrl_c_stops_the_stack_cleanly_without_an_error(tmp_path: Path) -> None
         if re.search(r'\[(ERROR|FATAL)\]|"level": ?"(error|critical)"|reachy-mini: error', line)
     ]
     assert not errors, "\n".join(errors)
+
+
+def test_nodes_stop_when_bringup_is_killed(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as stack:
+        nodes = [stack.node_process("hardware_node"), stack.node_process("bridge_node")]
+        os.kill(stack.process.popen.pid, signal.SIGKILL)
+        # Each node has a process group of its own; without a parent-death signal both would
+        # run on as orphans of PID 1, the bridge on its port.
+        for node in nodes:
+            wait_for(
+                lambda n=node: not n.is_running() or n.status() == psutil.STATUS_ZOMBIE,
+                20.0,
+                f"{node.name()} to stop after bringup was killed",
+            )
+
+
+def test_a_closed_terminal_stops_the_stack_cleanly(tmp_path: Path) -> None:
+    with running_stack(tmp_path) as stack:
+        nodes = [stack.node_process("hardware_node"), stack.node_process("bridge_node")]
+        stack.process.popen.send_signal(signal.SIGHUP)
+        wait_for(lambda: stack.process.popen.poll() is not None, 30.0, "bringup to stop")
+        assert stack.process.popen.returncode == 0, stack.process.log()
+        for node in nodes:
+            assert not node.is_running() or node.status() == psutil.STATUS_ZOMBIE
