@@ -17,7 +17,15 @@ describe('generated WebSocket types', () => {
     expectTypeOf<'out_of_limits'>().toExtend<NonNullable<CommandResultMessage['error']>>()
     expectTypeOf<'hardware_unavailable'>().not.toExtend<NonNullable<CommandResultMessage['error']>>()
     expectTypeOf<ServerMessage['type']>().toEqualTypeOf<
-      'hello' | 'joint_states' | 'diagnostics' | 'events' | 'subscribed' | 'command_result' | 'error' | 'pong'
+      | 'hello'
+      | 'joint_states'
+      | 'diagnostics'
+      | 'events'
+      | 'subscribed'
+      | 'stale'
+      | 'command_result'
+      | 'error'
+      | 'pong'
     >()
   })
 })
