@@ -108,14 +108,16 @@ def test_commands_answered_504_behind_a_stalled_hardware_node_expire(tmp_path: P
             # The bridge learns the node's command_deadline_s from its 1 Hz diagnostics, and
             # a reachable pose answered 200 shows that the result path is matched.
             time.sleep(2.0)
-            ok = stack.post("/api/commands/head_pose", {"z": 0.005})
+            ok = stack.post("/api/commands/head_pose", {**NEUTRAL_HEAD, "z": 0.005})
             assert ok.status_code == 200, ok.text
             time.sleep(1.0)
             before = joints.wait(10.0, "/joint_states")
             hardware = stack.node_process("hardware_node")
             hardware.suspend()
             try:
-                pose = stack.post("/api/commands/head_pose", {"z": 0.015, "roll": 0.2})
+                pose = stack.post(
+                    "/api/commands/head_pose", {**NEUTRAL_HEAD, "z": 0.015, "roll": 0.2}
+                )
                 goal = stack.post("/api/commands/joints", {"goals": {"right_antenna": 0.9}})
             finally:
                 hardware.resume()

@@ -420,7 +420,11 @@ def main(args: list[str] | None = None) -> None:
         )
         return
     rclpy.init(args=args)
-    node = HardwareNode()
+    spin(HardwareNode())
+
+
+def spin(node: HardwareNode) -> None:
+    """Autostart the node if asked, spin it until shutdown, then release it and rclpy."""
     executor = SingleThreadedExecutor()
     executor.add_node(node)
     try:

@@ -270,3 +270,14 @@ class FakeHardware:
         """Stop publishing."""
         self._stop.set()
         self._thread.join(2.0)
+
+
+def wait_for_hardware_node(bridge: Bridge) -> None:
+    """Wait until the bridge sees the stand-in hardware node's joint command subscription."""
+    wait_for(
+        lambda: (
+            bridge.post("/api/commands/joints", {"goals": {"yaw_body": 0.0}}).status_code != 503
+        ),
+        30.0,
+        "the bridge to find the hardware node",
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from bridge_support import Bridge, FakeHardware
+from bridge_support import Bridge, FakeHardware, wait_for_hardware_node
 from support import wait_for
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -42,16 +42,6 @@ def still_open(ws: ClientConnection) -> None:
 def command(bridge: Bridge, name: Any, args: Any) -> dict[str, Any]:
     """Return a command message with the bridge's token."""
     return {"type": "command", "id": "c", "token": bridge.token, "command": name, "args": args}
-
-
-def _hardware_node_found(bridge: Bridge) -> None:
-    wait_for(
-        lambda: (
-            bridge.post("/api/commands/joints", {"goals": {"yaw_body": 0.0}}).status_code != 503
-        ),
-        30.0,
-        "the bridge to find the hardware node",
-    )
 
 
 # (frame, the reply's type, its error code)
@@ -152,7 +142,7 @@ WS_BAD_ARGS = {
 
 @pytest.mark.parametrize("name", WS_BAD_ARGS)
 def test_ws_command_args_are_strict(bridge: Bridge, hardware: FakeHardware, name: str) -> None:
-    _hardware_node_found(bridge)
+    wait_for_hardware_node(bridge)
     kind, args = WS_BAD_ARGS[name]
     joints, poses = len(hardware.joint_goals), len(hardware.head_poses)
     with connect(bridge.ws_url) as ws:
@@ -179,7 +169,7 @@ HTTP_BAD_BODIES = {
 
 @pytest.mark.parametrize("name", HTTP_BAD_BODIES)
 def test_command_bodies_are_strict(bridge: Bridge, hardware: FakeHardware, name: str) -> None:
-    _hardware_node_found(bridge)
+    wait_for_hardware_node(bridge)
     kind, body = HTTP_BAD_BODIES[name]
     joints, poses = len(hardware.joint_goals), len(hardware.head_poses)
     response = bridge.post(f"/api/commands/{kind}", body)

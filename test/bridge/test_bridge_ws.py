@@ -8,21 +8,11 @@ import time
 from typing import Any
 
 import pytest
-from bridge_support import Bridge, FakeHardware
+from bridge_support import Bridge, FakeHardware, wait_for_hardware_node
 from support import stalled_websocket, wait_for, ws_frames_dropped
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import ClientConnection, connect
-from ws_support import check_server_message
-
-
-def receive(ws: ClientConnection, kind: str, timeout: float = 10.0) -> dict[str, Any]:
-    """Return the next message of type kind, skipping others; each must fit the schema."""
-    deadline = time.monotonic() + timeout
-    while True:
-        message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
-        check_server_message(message)
-        if message["type"] == kind:
-            return message
+from websockets.sync.client import connect
+from ws_support import check_server_message, receive
 
 
 def test_hello_announces_the_protocol(bridge: Bridge) -> None:
@@ -119,19 +109,8 @@ def test_command_without_token_is_unauthorized(bridge: Bridge) -> None:
             assert result["error"] == "unauthorized"
 
 
-def _hardware_node_found(bridge: Bridge) -> None:
-    """Wait until the bridge sees the stand-in hardware node's joint command subscription."""
-    wait_for(
-        lambda: (
-            bridge.post("/api/commands/joints", {"goals": {"yaw_body": 0.0}}).status_code != 503
-        ),
-        30.0,
-        "the bridge to find the hardware node",
-    )
-
-
 def test_command_with_token_is_validated_like_http(bridge: Bridge) -> None:
-    _hardware_node_found(bridge)
+    wait_for_hardware_node(bridge)
     with connect(bridge.ws_url) as ws:
         ws.send(
             json.dumps(
@@ -172,7 +151,7 @@ def test_command_with_token_is_validated_like_http(bridge: Bridge) -> None:
 def test_joint_command_the_hardware_node_refuses_gets_its_reason(
     bridge: Bridge, hardware: FakeHardware
 ) -> None:
-    _hardware_node_found(bridge)
+    wait_for_hardware_node(bridge)
     reason = "control loop is not running (loop thread panicked): commands are refused"
     hardware.joint_refusal = reason
     try:

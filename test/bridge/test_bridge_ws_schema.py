@@ -17,7 +17,7 @@ import pytest
 from bridge_support import HEAD_JOINTS, Bridge, FakeHardware
 from support import RosClient, wait_for
 from websockets.sync.client import ClientConnection, connect
-from ws_support import check_client_message, check_server_message
+from ws_support import check_client_message, check_server_message, receive
 
 from reachy_mini_ros.bridge import ws_messages
 from reachy_mini_ros.bridge.commands import COMMANDS
@@ -46,16 +46,6 @@ def send(ws: ClientConnection, message: dict[str, Any]) -> None:
     """Send a message that the schema says a client may send."""
     check_client_message(message)
     ws.send(json.dumps(message))
-
-
-def next_of(ws: ClientConnection, kind: str, timeout: float = 10.0) -> dict[str, Any]:
-    """Return the next message of type kind, checking every message against the schema."""
-    deadline = time.monotonic() + timeout
-    while True:
-        message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
-        check_server_message(message)
-        if message["type"] == kind:
-            return message
 
 
 def first_of(ws: ClientConnection, *kinds: str, timeout: float = 10.0) -> dict[str, Any]:
@@ -126,13 +116,13 @@ def test_real_frames_fit_the_schema(bridge: Bridge) -> None:
         "the bridge to find the hardware node",
     )
     with connect(bridge.ws_url) as ws:
-        next_of(ws, "hello")
+        receive(ws, "hello")
         send(ws, {"type": "subscribe", "channels": {"joint_states": 50, "diagnostics": 5}})
-        assert next_of(ws, "subscribed")["channels"] == {"joint_states": 50, "diagnostics": 5}
-        joints = next_of(ws, "joint_states")["data"]
-        next_of(ws, "diagnostics")
+        assert receive(ws, "subscribed")["channels"] == {"joint_states": 50, "diagnostics": 5}
+        joints = receive(ws, "joint_states")["data"]
+        receive(ws, "diagnostics")
         send(ws, {"type": "subscribe", "channels": ["events"], "rate_hz": 20})
-        next_of(ws, "subscribed")
+        receive(ws, "subscribed")
         send(
             ws,
             {
@@ -149,23 +139,23 @@ def test_real_frames_fit_the_schema(bridge: Bridge) -> None:
             ws,
             {"type": "command", "token": "wrong", "command": "torque", "args": {"enabled": True}},
         )
-        assert next_of(ws, "command_result")["error"] == "unauthorized"
+        assert receive(ws, "command_result")["error"] == "unauthorized"
         ws.send(json.dumps({"type": "command", "token": bridge.token, "command": "dance"}))
-        assert next_of(ws, "command_result")["error"] == "unknown_command"
+        assert receive(ws, "command_result")["error"] == "unknown_command"
         ws.send(json.dumps({"type": "command", "token": bridge.token, "command": "torque"}))
-        assert next_of(ws, "command_result")["error"] == "validation_error"
+        assert receive(ws, "command_result")["error"] == "validation_error"
         ws.send("{")
-        assert next_of(ws, "error")["error"] == "invalid_json"
+        assert receive(ws, "error")["error"] == "invalid_json"
         ws.send(json.dumps({"type": "ping", "id": {"not": "an id"}}))
-        assert next_of(ws, "error")["error"] == "invalid_message"
+        assert receive(ws, "error")["error"] == "invalid_message"
         ws.send(json.dumps({"type": "subscribe", "channels": {"joint_states": -1}}))
-        assert next_of(ws, "error")["error"] == "invalid_subscription"
+        assert receive(ws, "error")["error"] == "invalid_subscription"
         ws.send(json.dumps({"type": "dance"}))
-        assert next_of(ws, "error")["error"] == "unknown_type"
+        assert receive(ws, "error")["error"] == "unknown_type"
         send(ws, {"type": "unsubscribe", "channels": ["joint_states", "diagnostics", "events"]})
-        assert next_of(ws, "subscribed")["channels"] == {}
+        assert receive(ws, "subscribed")["channels"] == {}
         send(ws, {"type": "ping", "id": 7})
-        assert next_of(ws, "pong") == {"type": "pong", "id": 7}
+        assert receive(ws, "pong") == {"type": "pong", "id": 7}
     # The stand-in publishes NaN head velocities: JSON has no NaN, so they arrive as null.
     velocity = dict(zip(joints["name"], joints["velocity"], strict=True))
     assert all(velocity[name] is None for name in HEAD_JOINTS)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from websockets.sync.client import ClientConnection
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "web" / "ws-schema.json"
 
@@ -28,3 +30,13 @@ def check_server_message(message: Any) -> None:
 def check_client_message(message: Any) -> None:
     """Raise jsonschema.ValidationError unless message is a client message of the schema."""
     validator("ClientMessage").validate(message)
+
+
+def receive(ws: ClientConnection, kind: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Return the next message of type kind, skipping others; each must fit the schema."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        check_server_message(message)
+        if message["type"] == kind:
+            return message

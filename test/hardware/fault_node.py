@@ -10,10 +10,9 @@ import sys
 from typing import Any
 
 import rclpy
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from std_srvs.srv import Trigger
 
-from reachy_mini_ros.hardware.node import HardwareNode
+from reachy_mini_ros.hardware.node import HardwareNode, spin
 
 
 def main() -> None:
@@ -30,18 +29,7 @@ def main() -> None:
         return response
 
     node.create_service(Trigger, "/fault/loop_panic", panic)
-    executor = SingleThreadedExecutor()
-    executor.add_node(node)
-    try:
-        node.autostart()
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node._release()
-        executor.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin(node)
 
 
 if __name__ == "__main__":

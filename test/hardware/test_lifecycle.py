@@ -170,20 +170,23 @@ def test_commands_and_torque_are_refused_until_the_node_is_active(
     wait_for(lambda: ros.node.count_publishers(command_results.TOPIC) > 0, 10.0, "the results")
     time.sleep(1.0)  # the results' reader and writer match both ways
     msg = JointState(name=["yaw_body"], position=[0.1])
-    msg.header.stamp.sec, msg.header.stamp.nanosec = 42, 7
+    # Stamped now: a command past its deadline (stamp + command_deadline_s) is dropped.
+    msg.header.stamp.sec, msg.header.stamp.nanosec = int(time.time()), 7
     pub.publish(msg)
     result = wait_for(results.latest, 10.0, "the command's outcome")
     assert (result.name, result.level) == ("joints", DiagnosticStatus.ERROR)
     assert result.message == "hardware node is inactive: commands are refused until it is active"
-    assert status_values(result) == {command_results.STAMP_KEY: "42.000000007"}
+    sent = command_results.stamp_text(msg.header.stamp.sec, 7)
+    assert status_values(result) == {command_results.STAMP_KEY: sent}
 
     assert transition(ros, Transition.TRANSITION_ACTIVATE)
     reply = call_service(ros, SetBool, "/reachy_mini/enable_torque", SetBool.Request(data=True))
     assert reply.success, reply.message
-    msg.header.stamp.sec = 43
+    msg.header.stamp.sec, msg.header.stamp.nanosec = int(time.time()), 8
     pub.publish(msg)
+    again = command_results.stamp_text(msg.header.stamp.sec, 8)
     accepted = wait_for(
-        lambda: next((m for m in results.since(0) if m.values[0].value.startswith("43.")), None),
+        lambda: next((m for m in results.since(0) if m.values[0].value == again), None),
         10.0,
         "the outcome once active",
     )
