@@ -335,3 +335,23 @@ def call_service(
         return wait_for(lambda: future.result() if future.done() else None, timeout, name)
     finally:
         client.node.destroy_client(service_client)
+
+
+def assert_generated_file_is_current(path: Path, *module_args: str, then: str = "") -> None:
+    """Fail unless path holds what `python -m <module_args>` prints, naming how to regenerate.
+
+    The committed schema and generated files are what the dashboard builds from; a test that
+    regenerates and compares them keeps them equal to the code that produces them.
+    """
+    printed = subprocess.run(
+        [sys.executable, "-m", *module_args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    relative = path.relative_to(ROOT)
+    command = f"python -m {' '.join(module_args)} > {relative}" + (
+        f", then {then}" if then else ""
+    )
+    assert printed == path.read_text(), f"{relative} is stale: run `{command}`"

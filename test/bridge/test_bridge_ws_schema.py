@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 import time
 import typing
 from collections.abc import Iterator
@@ -15,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 from bridge_support import HEAD_JOINTS, Bridge, FakeHardware
-from support import RosClient, wait_for
+from support import RosClient, assert_generated_file_is_current, wait_for
 from websockets.sync.client import ClientConnection, connect
 from ws_support import check_client_message, check_server_message, receive
 
@@ -60,17 +58,10 @@ def first_of(ws: ClientConnection, *kinds: str, timeout: float = 10.0) -> dict[s
 
 
 def test_committed_ws_schema_matches_the_models() -> None:
-    printed = subprocess.run(
-        [sys.executable, "-m", "reachy_mini_ros.bridge.ws_schema"],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
-    committed = (ROOT / "web" / "ws-schema.json").read_text()
-    assert printed == committed, (
-        "web/ws-schema.json is stale: run `python -m reachy_mini_ros.bridge.ws_schema "
-        "> web/ws-schema.json`, then `npm run gen:ws` in web/"
+    assert_generated_file_is_current(
+        ROOT / "web" / "ws-schema.json",
+        "reachy_mini_ros.bridge.ws_schema",
+        then="`npm run gen:ws` in web/",
     )
 
 

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from support import assert_generated_file_is_current
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_committed_openapi_schema_matches_the_app() -> None:
-    printed = subprocess.run(
-        [sys.executable, "-m", "reachy_mini_ros.bridge.openapi"],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
-    committed = (ROOT / "web" / "openapi.json").read_text()
-    assert printed == committed, (
-        "web/openapi.json is stale: run `python -m reachy_mini_ros.bridge.openapi "
-        "> web/openapi.json`"
+    assert_generated_file_is_current(
+        ROOT / "web" / "openapi.json", "reachy_mini_ros.bridge.openapi"
     )
 
 

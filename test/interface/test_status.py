@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from support import assert_generated_file_is_current
 
 from reachy_mini_ros.interface import status
 
@@ -13,17 +13,7 @@ GENERATED = ROOT / "web" / "src" / "generated" / "status.ts"
 
 
 def test_dashboard_status_constants_are_up_to_date() -> None:
-    printed = subprocess.run(
-        [sys.executable, "-m", "reachy_mini_ros.interface.status", "--typescript"],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
-    assert printed == GENERATED.read_text(), (
-        "web/src/generated/status.ts is stale: run `python -m reachy_mini_ros.interface.status "
-        "--typescript > web/src/generated/status.ts`"
-    )
+    assert_generated_file_is_current(GENERATED, "reachy_mini_ros.interface.status", "--typescript")
 
 
 def test_status_names_are_the_ones_diagnostic_updater_publishes() -> None:
