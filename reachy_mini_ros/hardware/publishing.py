@@ -19,6 +19,7 @@ from reachy_mini_ros.hardware import diagnostics
 from reachy_mini_ros.interface.joints import (
     HEAD_POSE_FRAME,
     HEAD_POSE_JOINT_NAMES,
+    MOTOR_JOINT_NAMES,
     STEWART_JOINT_NAMES,
 )
 from reachy_mini_ros.interface.rotations import rpy_to_quaternion
@@ -26,6 +27,9 @@ from reachy_mini_ros.interface.rotations import rpy_to_quaternion
 # Torque constants (N·m/A) to estimate effort from the present current: stall torque over
 # stall current at 5 V in ROBOTIS' specifications (XL330-M288: 0.52 N·m / 1.47 A,
 # XL330-M077: 0.215 N·m / 1.47 A, XC330-M288: 0.93 N·m / 1.8 A).
+# Where the six Stewart motors and the body sit in a snapshot: the core orders its motors as
+# the robot table does (test/interface/test_robot_table.py pins that), so this is fixed.
+POSE_JOINT_INDICES = tuple(MOTOR_JOINT_NAMES.index(n) for n in (*STEWART_JOINT_NAMES, "yaw_body"))
 TORQUE_CONSTANT = {
     "yaw_body": 0.93 / 1.8,
     "right_antenna": 0.215 / 1.47,
@@ -50,14 +54,16 @@ def joint_state_message(snap: Any, fresh: list[bool], pose: Any) -> JointState:
     positions: list[float] = []
     velocities: list[float] = []
     efforts: list[float] = []
+    # Each attribute of a snapshot builds a new list: read each once, not once per joint.
+    position, velocity, current = snap.position, snap.velocity, snap.current
     for i, name in enumerate(snap.names):
         if not fresh[i]:
             continue
         names.append(name)
-        positions.append(float(snap.position[i]))
-        velocities.append(float(snap.velocity[i]) if fresh_velocity else nan)
+        positions.append(float(position[i]))
+        velocities.append(float(velocity[i]) if fresh_velocity else nan)
         efforts.append(
-            float(snap.current[i]) / 1000.0 * TORQUE_CONSTANT[name] if fresh_current else nan
+            float(current[i]) / 1000.0 * TORQUE_CONSTANT[name] if fresh_current else nan
         )
     if pose is not None:
         names += HEAD_POSE_JOINT_NAMES
@@ -172,11 +178,11 @@ class ReadingPublisher:
 
     def _head_pose(self, core: Any, snap: Any, fresh: list[bool]) -> Any:
         """Return the base-frame head pose by forward kinematics, or None without fresh angles."""
-        indices = [snap.names.index(n) for n in (*STEWART_JOINT_NAMES, "yaw_body")]
-        if not all(fresh[i] for i in indices):
+        if not all(fresh[i] for i in POSE_JOINT_INDICES):
             return None
-        angles = [snap.position[i] for i in indices[:6]]
-        body_yaw = float(snap.position[indices[6]])
+        position = snap.position
+        angles = [position[i] for i in POSE_JOINT_INDICES[:6]]
+        body_yaw = float(position[POSE_JOINT_INDICES[6]])
         try:
             # Start from the previous pose: near the workspace edge two poses share the same
             # angles, and tracking keeps the one the head is actually in.
