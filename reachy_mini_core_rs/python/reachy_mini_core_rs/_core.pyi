@@ -53,6 +53,12 @@ JOINT_NAMES: Final[tuple[str, ...]]
 MOTOR_IDS: Final[tuple[int, ...]]
 # (lower, upper) position limit in rad of each joint, in JOINT_NAMES order.
 JOINT_LIMITS: Final[tuple[tuple[float, float], ...]]
+# Default per-joint limits of the motion layer (rad/s, rad/s²).
+DEFAULT_MAX_VELOCITY: Final[float]
+DEFAULT_MAX_ACCELERATION: Final[float]
+# The loop's move kinds and time warps.
+MOVE_KINDS: Final[tuple[str, ...]]
+INTERPOLATIONS: Final[tuple[str, ...]]
 
 # Hardware Error Status bits (control table address 70).
 HW_ERROR_INPUT_VOLTAGE: Final[int]  # bit 0
@@ -84,6 +90,14 @@ class LimitError(CoreError, ValueError):
 
 class KinematicsError(CoreError, ValueError):
     """A head pose is not finite or not reachable."""
+
+class MotionError(CoreError, ValueError):
+    """A move or a streamed target the motion layer refuses.
+
+    The message starts with ``move_running`` for a streamed target sent while a move runs;
+    a move whose path leaves the workspace, the limits or the velocity limits names the first
+    failing time: "at t=0.350 s of 1.000 s: head pose is out of reach of motor stewart_2".
+    """
 
 def crc16(data: bytes) -> int:
     """Return the Protocol 2.0 CRC-16 (poly 0x8005, init 0) of data."""
@@ -246,6 +260,12 @@ class Snapshot:
     def seq(self) -> int:
         """Sequence number, +1 per cycle that read positions."""
     @property
+    def move_id(self) -> str | None:
+        """The move whose goals the last write carried, or None."""
+    @property
+    def move_time(self) -> float:
+        """The time (s from the move's start) at which those goals were computed."""
+    @property
     def read_time(self) -> float:
         """Wall-clock time (s) at which the positions were read."""
     @property
@@ -349,6 +369,9 @@ class ControlLoop:
         max_retries: int = 3,
         watchdog_ms: int = 0,
         limits: Mapping[str, tuple[float, float]] | None = None,
+        max_velocity: float | Mapping[str, float] | None = None,
+        max_acceleration: float | Mapping[str, float] | None = None,
+        automatic_body_yaw: bool = False,
     ) -> Self:
         """Create a loop on the simulated bus (backend 'sim') or a serial port ('serial').
 
@@ -358,6 +381,11 @@ class ControlLoop:
         arms each motor's Bus Watchdog (20 ms units, at most 127) at open and start, so that
         the motors stop if the loop stops sending. The loop thread asks the system for
         real-time priority (see LoopStats.realtime) and runs without it if refused.
+
+        max_velocity (rad/s) and max_acceleration (rad/s²), for every joint or by joint name
+        (default DEFAULT_MAX_VELOCITY and DEFAULT_MAX_ACCELERATION), shape the streamed
+        targets and bound the moves. automatic_body_yaw lets the gotos' IK turn the body as
+        the vendor's does.
         """
     def open(self) -> list[int]:
         """Open the bus and ping every motor; return the ids that answered.
@@ -398,10 +426,63 @@ class ControlLoop:
         A negative after_seq returns the latest snapshot at once, or waits for the first.
         """
     def set_goals(self, goals: Mapping[str, float]) -> None:
-        """Queue goal positions by joint name for the next write.
+        """Set streamed targets by joint name; the latest wins.
 
-        Raises LimitError (and queues nothing) when any name is unknown, any value is not
-        finite, or any value is outside its limits.
+        The loop moves each goal toward its target every tick within the joint's velocity
+        and acceleration limits, so a step never reaches a motor. Raises LimitError (and sets
+        nothing) when any name is unknown, any value is not finite or outside its limits, and
+        MotionError ("move_running: ...") while a move runs.
+        """
+    @property
+    def motion_limits(self) -> dict[str, tuple[float, float]]:
+        """Per joint: (max velocity rad/s, max acceleration rad/s²)."""
+    def set_automatic_body_yaw(self, enabled: bool) -> None:
+        """Whether the gotos' IK may turn the body (the vendor's automatic body yaw)."""
+    def goto(
+        self,
+        move_id: str,
+        duration: float,
+        *,
+        interpolation: str = "minjerk",
+        head: HeadPose | None = None,
+        body_yaw: float | None = None,
+        antennas: tuple[float, float] | None = None,
+        joints: Mapping[str, float] | None = None,
+    ) -> str:
+        """Start a goto from the present state; return its id (move_id, or a new one if "").
+
+        The head is interpolated in the base frame (translation linearly, yaw as a scalar and
+        the rest by slerp, as the vendor's), then solved by IK every tick; antennas, body yaw
+        and joints linearly; all under the time warp ``interpolation`` (linear, minjerk,
+        ease_in_out, cartoon). The whole path is checked before anything moves: MotionError
+        names its first failing time. A running move is cancelled by the new one.
+        """
+    def joint_trajectory(
+        self,
+        move_id: str,
+        names: Sequence[str],
+        points: Sequence[
+            tuple[float, Sequence[float], Sequence[float] | None, Sequence[float] | None]
+        ],
+    ) -> str:
+        """Run a joint trajectory: points of (time_from_start s, positions, velocities or None,
+        accelerations or None); cubic between points with velocities (estimated when not
+        given), quintic when accelerations are given too. Checked whole before it starts."""
+    def head_trajectory(self, move_id: str, points: Sequence[tuple[float, HeadPose]]) -> str:
+        """Run head poses at times from start; each segment a min-jerk goto. Checked whole."""
+    def wake_up(self, move_id: str) -> str:
+        """The vendor's wake up: to the neutral head and antennas, then a 20° roll and back."""
+    def goto_sleep(self, move_id: str) -> str:
+        """The vendor's sleep: to the sleep pose, then torque off (the robot rests limp)."""
+    def stop_move(self) -> str | None:
+        """End the running move where it is (cancelled); return its id, or None if none ran."""
+    def running_move(self) -> dict[str, Any] | None:
+        """The running move: id, kind, elapsed (s) and duration (s); None when none runs."""
+    def take_move_events(self) -> list[dict[str, Any]]:
+        """Return and forget the move events since the last call, oldest first.
+
+        Each: id, kind, event (started, completed, cancelled, failed), reason, time (wall
+        clock, s) and duration (s).
         """
     def set_torque(self, enabled: bool) -> None:
         """Enable or disable torque on every motor; enabling never moves one.
