@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from std_srvs.srv import SetBool
 from reachy_mini_ros.bridge.app import create_app
 from reachy_mini_ros.bridge.config import BridgeConfig
 from reachy_mini_ros.bridge.logs import configure_logging, get_logger
-from reachy_mini_ros.bridge.outcomes import Outcomes
+from reachy_mini_ros.bridge.outcomes import Outcome, Outcomes, header_stamped
 from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.server import BridgeServer, listening_socket
@@ -244,7 +245,8 @@ class BridgeNode(Node):
         msg = JointState()
         msg.name = list(goals)
         msg.position = [float(v) for v in goals.values()]
-        return await self._send_awaiting("joints", self._joint_pub, msg)
+        outcome = await self._send_awaiting("joints", self._joint_pub, header_stamped(msg))
+        return outcome.accepted, outcome.message
 
     async def send_head_pose(
         self, x: float, y: float, z: float, roll: float, pitch: float, yaw: float
@@ -261,14 +263,17 @@ class BridgeNode(Node):
         msg.pose.position.x, msg.pose.position.y, msg.pose.position.z = x, y, z
         q = msg.pose.orientation
         q.x, q.y, q.z, q.w = rpy_to_quaternion(roll, pitch, yaw)
-        return await self._send_awaiting("head_pose", self._pose_pub, msg)
+        outcome = await self._send_awaiting("head_pose", self._pose_pub, header_stamped(msg))
+        return outcome.accepted, outcome.message
 
-    async def _send_awaiting(self, command: str, publisher: Any, msg: Any) -> tuple[bool, str]:
-        """Stamp msg with a key of its own, publish it and wait for its outcome."""
+    async def _send_awaiting(
+        self, command: str, publisher: Any, build: Callable[[str, int], Any]
+    ) -> Outcome:
+        """Stamp a command with a key of its own, publish it and wait for its outcome."""
         return await self._outcomes.publish_and_wait(
             command,
             publisher,
-            msg,
+            build,
             now_ns=lambda: self.get_clock().now().nanoseconds,
             deadline_s=self._command_deadline_s,
         )
