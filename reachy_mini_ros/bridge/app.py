@@ -19,6 +19,7 @@ from reachy_mini_ros.bridge.routes import (
     health,
     joints,
     metrics,
+    moves,
     system,
     telemetry,
     ws,
@@ -66,7 +67,18 @@ def create_app(bridge: Bridge | None = None) -> FastAPI:
     )
     app.state.bridge = bridge
     install_error_handlers(app, debug=config.debug)
-    for module in (health, system, joints, diagnostics, events, telemetry, commands, metrics, ws):
+    for module in (
+        health,
+        system,
+        joints,
+        diagnostics,
+        events,
+        telemetry,
+        commands,
+        moves,
+        metrics,
+        ws,
+    ):
         app.include_router(module.router)
     dist = Path(config.web_dist) if config.web_dist else default_web_dist()
     app.include_router(web_router(dist))

@@ -32,18 +32,20 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import JointState
-from std_srvs.srv import SetBool
+from std_msgs.msg import String
+from std_srvs.srv import SetBool, Trigger
 
 from reachy_mini_ros.bridge.app import create_app
 from reachy_mini_ros.bridge.config import BridgeConfig
 from reachy_mini_ros.bridge.logs import configure_logging, get_logger
-from reachy_mini_ros.bridge.outcomes import Outcome, Outcomes, header_stamped
+from reachy_mini_ros.bridge.motion import MoveEventError, parse_move_event
+from reachy_mini_ros.bridge.outcomes import Outcome, Outcomes, header_stamped, level_of
 from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.server import BridgeServer, listening_socket
 from reachy_mini_ros.bridge.state import DiagnosticStatus
 from reachy_mini_ros.db.url import default_data_dir
-from reachy_mini_ros.interface import command_results, events, node_help, status
+from reachy_mini_ros.interface import command_results, events, moves, node_help, status
 from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME
 from reachy_mini_ros.interface.rotations import rpy_to_quaternion
 from reachy_mini_ros.interface.status import BridgeKey, CommandKey
@@ -77,7 +79,12 @@ class BridgeNode(Node):
         self._joint_pub = self.create_publisher(JointState, "/reachy_mini/joint_commands", 10)
         self._pose_pub = self.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
         self._diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self._goto_pub = self.create_publisher(String, moves.GOTO_TOPIC, 10)
         self._torque: Any = self.create_client(SetBool, "/reachy_mini/enable_torque")
+        self._move_services: dict[str, Any] = {
+            name: self.create_client(Trigger, name)
+            for name in (moves.WAKE_UP_SERVICE, moves.GOTO_SLEEP_SERVICE, moves.STOP_MOVE_SERVICE)
+        }
         # Outcomes awaited by the web side, by (command, stamp): its loop and future.
         self._outcomes = Outcomes()
         # The hardware node's command_deadline_s, as its command path status reports it.
@@ -85,7 +92,7 @@ class BridgeNode(Node):
         self.create_subscription(
             DiagnosticStatusMsg,
             command_results.TOPIC,
-            self._outcomes.on_result,
+            self._on_command_result,
             QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE),
         )
         # What the hardware node did to the robot (a motor flash): kept by the publisher for
@@ -181,6 +188,22 @@ class BridgeNode(Node):
                     if math.isfinite(value) and value > 0.0:
                         self._command_deadline_s = value
 
+    def _on_command_result(self, msg: DiagnosticStatusMsg) -> None:
+        """Settle the command that msg answers; follow the moves it reports."""
+        if msg.name != moves.MOVE_RESULT:
+            self._outcomes.on_result(msg)
+            return
+        if self.bridge is None:
+            return
+        try:
+            event = parse_move_event(
+                level_of(msg), str(msg.message), {kv.key: kv.value for kv in msg.values}
+            )
+        except MoveEventError as exc:
+            log.warning("move_event_invalid", reason=str(exc))
+            return
+        self.bridge.on_move_event(event)
+
     def _on_robot_event(self, msg: DiagnosticStatusMsg) -> None:
         if self.bridge is None:
             return
@@ -266,6 +289,21 @@ class BridgeNode(Node):
         outcome = await self._send_awaiting("head_pose", self._pose_pub, header_stamped(msg))
         return outcome.accepted, outcome.message
 
+    async def send_goto(self, request: moves.GotoRequest) -> Outcome:
+        """Publish a goto with a stamp of its own in its JSON; return how the node took it.
+
+        Raises ServiceUnavailableError when no hardware node subscribes, TimeoutError when its
+        outcome does not come by the command's deadline (outcomes.RESULT_WAIT_S).
+        """
+        if self._goto_pub.get_subscription_count() == 0:
+            raise ServiceUnavailableError(f"no hardware node subscribes to {moves.GOTO_TOPIC}")
+
+        def build(key: str, nanoseconds: int) -> String:
+            request.stamp = key
+            return String(data=moves.goto_text(request))
+
+        return await self._send_awaiting(moves.GOTO_RESULT, self._goto_pub, build)
+
     async def _send_awaiting(
         self, command: str, publisher: Any, build: Callable[[str, int], Any]
     ) -> Outcome:
@@ -280,10 +318,25 @@ class BridgeNode(Node):
 
     async def set_torque(self, enabled: bool) -> tuple[bool, str]:
         """Call /reachy_mini/enable_torque; raise ServiceUnavailableError if it is absent."""
-        ready = await asyncio.to_thread(self._torque.wait_for_service, SERVICE_WAIT_S)
+        response = await self._call(
+            self._torque, "/reachy_mini/enable_torque", SetBool.Request(data=enabled)
+        )
+        return bool(response.success), str(response.message)
+
+    async def call_move_service(self, service: str) -> tuple[bool, str]:
+        """Call a move's Trigger service; raise ServiceUnavailableError if it is absent."""
+        response = await self._call(self._move_services[service], service, Trigger.Request())
+        return bool(response.success), str(response.message)
+
+    async def _call(self, client: Any, service: str, request: Any) -> Any:
+        """Call a service once it is offered; return its response.
+
+        Raises ServiceUnavailableError when it is not offered within SERVICE_WAIT_S.
+        """
+        ready = await asyncio.to_thread(client.wait_for_service, SERVICE_WAIT_S)
         if not ready:
             raise ServiceUnavailableError(
-                f"/reachy_mini/enable_torque is not available (waited {SERVICE_WAIT_S} s)"
+                f"{service} is not available (waited {SERVICE_WAIT_S} s)"
             )
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Any] = loop.create_future()
@@ -300,9 +353,8 @@ class BridgeNode(Node):
 
             loop.call_soon_threadsafe(settle)
 
-        self._torque.call_async(SetBool.Request(data=enabled)).add_done_callback(done)
-        response = await answer
-        return bool(response.success), str(response.message)
+        client.call_async(request).add_done_callback(done)
+        return await answer
 
 
 def main(args: list[str] | None = None) -> None:

@@ -22,14 +22,20 @@ from reachy_mini_ros.bridge.components import (
 from reachy_mini_ros.bridge.config import BridgeConfig
 from reachy_mini_ros.bridge.logs import get_logger
 from reachy_mini_ros.bridge.metrics import Metrics
+from reachy_mini_ros.bridge.motion import MoveEvent, MoveTracker
+from reachy_mini_ros.bridge.outcomes import Outcome
 from reachy_mini_ros.bridge.refusals import RefusalAudit
 from reachy_mini_ros.bridge.security import TokenSource
 from reachy_mini_ros.bridge.service_manager import ServiceManager
 from reachy_mini_ros.bridge.state import LEVEL_NAMES, DiagnosticStatus, RobotState
 from reachy_mini_ros.bridge.ws import WsHub
+from reachy_mini_ros.interface import moves
+from reachy_mini_ros.interface.status import HARDWARE_NODE
 
 if TYPE_CHECKING:
     import uvicorn
+
+    from reachy_mini_ros.interface.moves import GotoRequest
 
 log = get_logger("reachy_mini.bridge")
 
@@ -83,6 +89,12 @@ class RosLink(Protocol):
     async def set_torque(self, enabled: bool) -> tuple[bool, str]:
         """Call /reachy_mini/enable_torque; raise ServiceUnavailableError if it is absent."""
 
+    async def send_goto(self, request: GotoRequest) -> Outcome:
+        """Publish a goto stamped with a key of its own; return the hardware node's outcome."""
+
+    async def call_move_service(self, service: str) -> tuple[bool, str]:
+        """Call a move's Trigger service; raise ServiceUnavailableError if it is absent."""
+
     def reset_subscriptions(self) -> None:
         """Recreate the subscriptions."""
 
@@ -101,6 +113,7 @@ class Bridge:
         self.token = token
         self.ros = ros
         self.state = RobotState()
+        self.moves = MoveTracker()
         self.metrics = Metrics()
         self.hub = WsHub(self.metrics, config.max_rate_hz)
         self.db: Any = None
@@ -175,6 +188,29 @@ class Bridge:
         """Take one /diagnostics array (ROS thread)."""
         frame = self.state.update_diagnostics(stamp, statuses)
         self.hub.publish_threadsafe("diagnostics", frame)
+
+    def on_move_event(self, event: MoveEvent) -> None:
+        """Take one move's start or end (ROS thread): running moves, `moves` channel, audit."""
+        self.moves.on_event(event)
+        frame = orjson.dumps({"type": "moves", "data": event.frame_data()}).decode()
+        self.hub.publish_threadsafe("moves", frame)
+        if event.event not in moves.ENDS:
+            return
+        reason = f": {event.reason}" if event.reason else ""
+        self.on_robot_event(
+            level=event.level,
+            source=HARDWARE_NODE,
+            kind="move",
+            message=f"{event.kind} {event.event}{reason}",
+            details={
+                "move_id": event.move_id,
+                "move_kind": event.kind,
+                "event": event.event,
+                "reason": event.reason,
+                "duration": event.duration,
+            },
+            at=event.time,
+        )
 
     # -- events ---------------------------------------------------------------------------
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import JsonDict
+from pydantic_core import PydanticCustomError
 
 from reachy_mini_ros.interface.joints import (
     HEAD_PITCH_LIMIT,
     HEAD_ROLL_LIMIT,
     HEAD_TRANSLATION_LIMIT,
     HEAD_YAW_LIMIT,
+    JOINTS_BY_NAME,
     MOTOR_JOINTS,
 )
+from reachy_mini_ros.interface.moves import MAX_DURATION_S
 
 
 class ErrorResponse(BaseModel):
@@ -254,22 +257,34 @@ class CommandModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _joint_map(min_properties: int) -> JsonDict:
+    """Return the schema of {motor joint: rad} that check_joint_goals enforces.
+
+    It answers 400 out_of_limits; the schema states the names and limits so that clients and
+    generated requests know them.
+    """
+    return {
+        "properties": {
+            joint.name: {"type": "number", "minimum": joint.lower, "maximum": joint.upper}
+            for joint in MOTOR_JOINTS
+        },
+        "additionalProperties": False,
+        "minProperties": min_properties,
+    }
+
+
+def _joint_range(name: str) -> JsonDict:
+    joint = JOINTS_BY_NAME[name]
+    return {"minimum": joint.lower, "maximum": joint.upper}
+
+
 class JointCommand(CommandModel):
     """Goal positions in rad by URDF joint name."""
 
     goals: dict[str, float] = Field(
         examples=[{"right_antenna": 0.5, "left_antenna": -0.5}],
         description="At least one motor joint; each goal within the joint's limits.",
-        # The schema states what check_joint_goals enforces (answering 400 out_of_limits), so
-        # that clients and generated requests know the names and limits.
-        json_schema_extra={
-            "properties": {
-                joint.name: {"type": "number", "minimum": joint.lower, "maximum": joint.upper}
-                for joint in MOTOR_JOINTS
-            },
-            "additionalProperties": False,
-            "minProperties": 1,
-        },
+        json_schema_extra=_joint_map(1),
     )
 
 
@@ -298,9 +313,100 @@ class TorqueCommand(CommandModel):
     enabled: bool
 
 
+Interpolation = Literal["linear", "minjerk", "ease_in_out", "cartoon"]
+# The bounds are stated on the value, not on the field, whose schema also allows null.
+Antennas = Annotated[
+    list[float],
+    Field(
+        min_length=2,
+        max_length=2,
+        json_schema_extra={"items": {"type": "number", **_joint_range("right_antenna")}},
+    ),
+]
+BodyYaw = Annotated[float, Field(json_schema_extra=_joint_range("yaw_body"))]
+JointGoals = Annotated[dict[str, float], Field(json_schema_extra=_joint_map(0))]
+
+
+class GotoCommand(CommandModel):
+    """Move smoothly to a target in `duration` seconds; the hardware node checks the whole path.
+
+    Any subset of head pose, antennas, body yaw and joint positions, at least one; what is
+    not given stays where it is. A goto cancels the move that runs.
+    """
+
+    head: HeadPoseCommand | None = Field(
+        default=None, description="Head pose in the base frame (all six axes), or null."
+    )
+    antennas: Antennas | None = Field(default=None, description="[right, left] in rad, or null.")
+    body_yaw: BodyYaw | None = Field(default=None, description="rad, or null.")
+    joints: JointGoals | None = Field(
+        default=None, description="Motor joint positions in rad by URDF joint name, or null."
+    )
+    duration: float = Field(
+        gt=0.0,
+        le=MAX_DURATION_S,
+        allow_inf_nan=False,
+        description=f"Seconds, in (0, {MAX_DURATION_S:g}].",
+    )
+    interpolation: Interpolation = Field(
+        default="minjerk", description="The time warp of the path."
+    )
+
+    @model_validator(mode="after")
+    def _has_a_target(self) -> GotoCommand:
+        if (
+            self.head is None
+            and self.antennas is None
+            and self.body_yaw is None
+            and not self.joints
+        ):
+            raise PydanticCustomError(
+                "missing_target", "a goto needs a target: head, antennas, body_yaw or joints"
+            )
+        return self
+
+
+class NoArgs(CommandModel):
+    """A command without arguments: an empty object, or no body at all."""
+
+
+MotorMode = Literal["enabled", "disabled", "gravity_compensation"]
+
+
+class MotorModeCommand(CommandModel):
+    """Set the motors' mode: enabled (torque on), disabled (torque off).
+
+    gravity_compensation is refused (409): the head's XL330 motors are position-controlled and
+    no dynamic model of the head exists to compute the torques that would hold it.
+    """
+
+    mode: MotorMode
+
+
 class CommandResult(BaseModel):
     """Outcome of a command that passed validation."""
 
     ok: bool
     command: str
     message: str
+
+
+class MoveCommandResult(BaseModel):
+    """Outcome of a move command that passed validation: the move it started or stopped."""
+
+    ok: bool
+    command: str
+    move_id: str | None = Field(
+        description="The move started (goto, wake_up, goto_sleep) or stopped; null if none."
+    )
+    message: str
+
+
+class RunningMoveModel(BaseModel):
+    """A move that has started and not ended, as the hardware node's move events tell."""
+
+    move_id: str
+    kind: str = Field(description="goto, wake_up, goto_sleep, joint_trajectory, head_trajectory.")
+    started: float = Field(description="UNIX time in seconds (the robot's clock).")
+    duration: float = Field(description="Seconds.")
+    elapsed: float = Field(description="Seconds since the start, on the bridge's clock.")

@@ -24,6 +24,7 @@ from reachy_mini_ros.bridge.metrics import Metrics
 from reachy_mini_ros.bridge.ws_messages import (
     CHANNELS,
     DEFAULT_RATE_HZ,
+    NEWS_CHANNELS,
     UNION_TAGS,
     Channel,
     CommandResultMessage,
@@ -48,6 +49,10 @@ SEND_TIMEOUT_S = 10.0
 STREAM_GRACE_S = {"joint_states": 0.02}
 # Replies (pong, command_result...) waiting for a slow client; older ones are dropped.
 MAX_PENDING_REPLIES = 64
+# Channels whose frames wait in the client's queue of replies instead of a latest-value slot:
+# a move's end and the next move's start come within a millisecond when a goto replaces a
+# running move, and neither may replace the other. They come a few per move.
+QUEUED_CHANNELS: frozenset[Channel] = frozenset({"moves"})
 CLOSE_TIMEOUT_S = 1.0
 # A due frame replaced within 1 ms was about to be sent: not a sign of a slow client.
 DROP_GRACE_S = 0.001
@@ -138,7 +143,11 @@ class Client:
 
     def reply(self, message: BaseModel) -> None:
         """Queue a reply for the sender."""
-        self.replies.append(message.model_dump_json())
+        self.queue(message.model_dump_json())
+
+    def queue(self, frame: str) -> None:
+        """Queue a serialised message for the sender, after the replies already waiting."""
+        self.replies.append(frame)
         self.wake.set()
 
     async def _send(self, frame: str) -> None:
@@ -254,13 +263,18 @@ class WsHub:
 
     def publish(self, channel: Channel, frame: str) -> None:
         """Offer frame to every client subscribed to channel (asyncio thread only)."""
-        if channel != "events":
+        if channel not in NEWS_CHANNELS:
             self.latest[channel] = frame
         if channel == "joint_states" and self.stale:
             # The notice goes before the sample: replies are sent ahead of frames.
             self.check_stream()
         for client in self.clients:
-            if channel in client.rates:
+            if channel not in client.rates:
+                continue
+            if channel in QUEUED_CHANNELS:
+                client.queue(frame)
+                self.metrics.ws_frames_sent[channel] += 1
+            else:
                 client.offer(channel, frame)
 
     def publish_threadsafe(self, channel: Channel, frame: str) -> None:
@@ -271,7 +285,7 @@ class WsHub:
         if channel == "joint_states":
             self.last_sample = time.monotonic()
         if not self.clients:
-            if channel != "events":  # an event is news once; a state is kept for newcomers
+            if channel not in NEWS_CHANNELS:  # news is told once; a state is kept for newcomers
                 self.latest[channel] = frame
             return
         with contextlib.suppress(RuntimeError):  # the loop closed during shutdown

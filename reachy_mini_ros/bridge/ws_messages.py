@@ -14,12 +14,22 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from typing_extensions import TypeAliasType
 
-from reachy_mini_ros.bridge.schemas import HeadPoseCommand, JointCommand, TorqueCommand
+from reachy_mini_ros.bridge.schemas import (
+    GotoCommand,
+    HeadPoseCommand,
+    JointCommand,
+    MotorModeCommand,
+    NoArgs,
+    TorqueCommand,
+)
 
 PROTOCOL_VERSION: Literal[1] = 1
 # Named aliases become named definitions of the schema, and named types of the dashboard.
-Channel = TypeAliasType("Channel", Literal["joint_states", "diagnostics", "events"])
-CHANNELS: tuple[Channel, ...] = ("joint_states", "diagnostics", "events")
+Channel = TypeAliasType("Channel", Literal["joint_states", "diagnostics", "events", "moves"])
+CHANNELS: tuple[Channel, ...] = ("joint_states", "diagnostics", "events", "moves")
+# Channels whose every frame is news (an event, a move's start or end): not kept for
+# clients that subscribe later.
+NEWS_CHANNELS: frozenset[Channel] = frozenset({"events", "moves"})
 DEFAULT_RATE_HZ = 30.0
 
 # Echoed as sent in pong and command_result; JSON numbers are ints or floats.
@@ -50,8 +60,16 @@ CommandErrorCode = TypeAliasType(
         "service_unavailable",
         "timeout",
         "refused",
+        "move_running",
         "ros_unavailable",
     ],
+)
+MoveKind = TypeAliasType(
+    "MoveKind",
+    Literal["goto", "wake_up", "goto_sleep", "joint_trajectory", "head_trajectory"],
+)
+MoveEventName = TypeAliasType(
+    "MoveEventName", Literal["started", "completed", "cancelled", "failed"]
 )
 
 
@@ -140,6 +158,24 @@ class EventsMessage(ServerModel):
     data: EventData
 
 
+class MoveEventData(ServerModel):
+    """One move's start or end, as the hardware node reported it."""
+
+    move_id: str
+    kind: MoveKind
+    event: MoveEventName
+    reason: str = Field(description="Why it was cancelled or failed; empty otherwise.")
+    duration: float = Field(description="The move's duration in seconds.")
+    time: float = Field(description="UNIX time in seconds (the robot's clock).")
+
+
+class MovesMessage(ServerModel):
+    """A move started or ended; every one is sent, none replaced by the next."""
+
+    type: Literal["moves"]
+    data: MoveEventData
+
+
 class SubscribedMessage(ServerModel):
     """The effective subscriptions, after subscribe or unsubscribe."""
 
@@ -155,6 +191,10 @@ class CommandResultMessage(ServerModel):
     ok: bool
     error: CommandErrorCode | None = Field(description="null when ok.")
     message: str
+    move_id: str | None = Field(
+        default=None,
+        description="The move a goto, wake_up or goto_sleep started, or stop stopped; else null.",
+    )
 
 
 class ErrorMessage(ServerModel):
@@ -189,6 +229,7 @@ ServerMessage = Annotated[
     | JointStatesMessage
     | DiagnosticsMessage
     | EventsMessage
+    | MovesMessage
     | SubscribedMessage
     | CommandResultMessage
     | ErrorMessage
@@ -273,8 +314,50 @@ class TorqueCommandMessage(CommandMessageBase):
     args: TorqueCommand
 
 
+class GotoCommandMessage(CommandMessageBase):
+    """A goto, as POST /api/commands/goto; the command_result carries its move_id."""
+
+    command: Literal["goto"]
+    args: GotoCommand
+
+
+class StopCommandMessage(CommandMessageBase):
+    """Stop the running move, as POST /api/commands/stop."""
+
+    command: Literal["stop"]
+    args: NoArgs = Field(default_factory=NoArgs, description="Nothing: {} or left out.")
+
+
+class WakeUpCommandMessage(CommandMessageBase):
+    """The wake up move, as POST /api/commands/wake_up."""
+
+    command: Literal["wake_up"]
+    args: NoArgs = Field(default_factory=NoArgs, description="Nothing: {} or left out.")
+
+
+class GotoSleepCommandMessage(CommandMessageBase):
+    """The sleep move, as POST /api/commands/goto_sleep."""
+
+    command: Literal["goto_sleep"]
+    args: NoArgs = Field(default_factory=NoArgs, description="Nothing: {} or left out.")
+
+
+class MotorModeCommandMessage(CommandMessageBase):
+    """The motors' mode, as POST /api/commands/motor_mode."""
+
+    command: Literal["motor_mode"]
+    args: MotorModeCommand
+
+
 CommandMessage = Annotated[
-    JointsCommandMessage | HeadPoseCommandMessage | TorqueCommandMessage,
+    JointsCommandMessage
+    | HeadPoseCommandMessage
+    | TorqueCommandMessage
+    | GotoCommandMessage
+    | StopCommandMessage
+    | WakeUpCommandMessage
+    | GotoSleepCommandMessage
+    | MotorModeCommandMessage,
     Field(discriminator="command"),
 ]
 

@@ -21,6 +21,7 @@ describe('generated WebSocket types', () => {
       | 'joint_states'
       | 'diagnostics'
       | 'events'
+      | 'moves'
       | 'subscribed'
       | 'stale'
       | 'command_result'

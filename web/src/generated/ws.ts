@@ -12,12 +12,15 @@ export type ServerMessage =
   | JointStatesMessage
   | DiagnosticsMessage
   | EventsMessage
+  | MovesMessage
   | SubscribedMessage
   | CommandResultMessage
   | ErrorMessage
   | StaleMessage
   | PongMessage
-export type Channel = 'joint_states' | 'diagnostics' | 'events'
+export type Channel = 'joint_states' | 'diagnostics' | 'events' | 'moves'
+export type MoveEventName = 'started' | 'completed' | 'cancelled' | 'failed'
+export type MoveKind = 'goto' | 'wake_up' | 'goto_sleep' | 'joint_trajectory' | 'head_trajectory'
 export type CommandErrorCode =
   | 'unauthorized'
   | 'unknown_command'
@@ -26,6 +29,7 @@ export type CommandErrorCode =
   | 'service_unavailable'
   | 'timeout'
   | 'refused'
+  | 'move_running'
   | 'ros_unavailable'
 export type ErrorCode =
   'invalid_json' | 'invalid_message' | 'message_too_large' | 'invalid_subscription' | 'unknown_type'
@@ -35,7 +39,16 @@ export type ErrorCode =
 export type ClientMessage =
   | SubscribeMessage
   | UnsubscribeMessage
-  | (JointsCommandMessage | HeadPoseCommandMessage | TorqueCommandMessage)
+  | (
+      | JointsCommandMessage
+      | HeadPoseCommandMessage
+      | TorqueCommandMessage
+      | GotoCommandMessage
+      | StopCommandMessage
+      | WakeUpCommandMessage
+      | GotoSleepCommandMessage
+      | MotorModeCommandMessage
+    )
   | PingMessage
 
 /**
@@ -143,6 +156,33 @@ export interface EventData {
   time: number
 }
 /**
+ * A move started or ended; every one is sent, none replaced by the next.
+ */
+export interface MovesMessage {
+  data: MoveEventData
+  type: 'moves'
+}
+/**
+ * One move's start or end, as the hardware node reported it.
+ */
+export interface MoveEventData {
+  /**
+   * The move's duration in seconds.
+   */
+  duration: number
+  event: MoveEventName
+  kind: MoveKind
+  move_id: string
+  /**
+   * Why it was cancelled or failed; empty otherwise.
+   */
+  reason: string
+  /**
+   * UNIX time in seconds (the robot's clock).
+   */
+  time: number
+}
+/**
  * The effective subscriptions, after subscribe or unsubscribe.
  */
 export interface SubscribedMessage {
@@ -167,6 +207,10 @@ export interface CommandResultMessage {
    */
   id: string | number | null
   message: string
+  /**
+   * The move a goto, wake_up or goto_sleep started, or stop stopped; else null.
+   */
+  move_id: string | null
   ok: boolean
   type: 'command_result'
 }
@@ -325,6 +369,149 @@ export interface TorqueCommandMessage {
  */
 export interface TorqueCommand {
   enabled: boolean
+}
+/**
+ * A goto, as POST /api/commands/goto; the command_result carries its move_id.
+ */
+export interface GotoCommandMessage {
+  args: GotoCommand
+  command: 'goto'
+  /**
+   * Echoed in the command_result.
+   */
+  id?: string | number | null
+  /**
+   * The API token; without it the result is unauthorized.
+   */
+  token: string
+  type: 'command'
+}
+/**
+ * Move smoothly to a target in `duration` seconds; the hardware node checks the whole path.
+ *
+ * Any subset of head pose, antennas, body yaw and joint positions, at least one; what is
+ * not given stays where it is. A goto cancels the move that runs.
+ */
+export interface GotoCommand {
+  /**
+   * [right, left] in rad, or null.
+   */
+  antennas?: [number, number] | null
+  /**
+   * rad, or null.
+   */
+  body_yaw?: number | null
+  /**
+   * Seconds, in (0, 60].
+   */
+  duration: number
+  /**
+   * Head pose in the base frame (all six axes), or null.
+   */
+  head?: HeadPoseCommand | null
+  /**
+   * The time warp of the path.
+   */
+  interpolation?: 'linear' | 'minjerk' | 'ease_in_out' | 'cartoon'
+  /**
+   * Motor joint positions in rad by URDF joint name, or null.
+   */
+  joints?: {
+    left_antenna?: number
+    right_antenna?: number
+    stewart_1?: number
+    stewart_2?: number
+    stewart_3?: number
+    stewart_4?: number
+    stewart_5?: number
+    stewart_6?: number
+    yaw_body?: number
+  } | null
+}
+/**
+ * Stop the running move, as POST /api/commands/stop.
+ */
+export interface StopCommandMessage {
+  args?: NoArgs
+  command: 'stop'
+  /**
+   * Echoed in the command_result.
+   */
+  id?: string | number | null
+  /**
+   * The API token; without it the result is unauthorized.
+   */
+  token: string
+  type: 'command'
+}
+/**
+ * Nothing: {} or left out.
+ */
+export interface NoArgs {}
+/**
+ * The wake up move, as POST /api/commands/wake_up.
+ */
+export interface WakeUpCommandMessage {
+  args?: NoArgs1
+  command: 'wake_up'
+  /**
+   * Echoed in the command_result.
+   */
+  id?: string | number | null
+  /**
+   * The API token; without it the result is unauthorized.
+   */
+  token: string
+  type: 'command'
+}
+/**
+ * Nothing: {} or left out.
+ */
+export interface NoArgs1 {}
+/**
+ * The sleep move, as POST /api/commands/goto_sleep.
+ */
+export interface GotoSleepCommandMessage {
+  args?: NoArgs2
+  command: 'goto_sleep'
+  /**
+   * Echoed in the command_result.
+   */
+  id?: string | number | null
+  /**
+   * The API token; without it the result is unauthorized.
+   */
+  token: string
+  type: 'command'
+}
+/**
+ * Nothing: {} or left out.
+ */
+export interface NoArgs2 {}
+/**
+ * The motors' mode, as POST /api/commands/motor_mode.
+ */
+export interface MotorModeCommandMessage {
+  args: MotorModeCommand
+  command: 'motor_mode'
+  /**
+   * Echoed in the command_result.
+   */
+  id?: string | number | null
+  /**
+   * The API token; without it the result is unauthorized.
+   */
+  token: string
+  type: 'command'
+}
+/**
+ * Set the motors' mode: enabled (torque on), disabled (torque off).
+ *
+ * gravity_compensation is refused (409): the head's XL330 motors are position-controlled and
+ * no dynamic model of the head exists to compute the torques that would hold it.
+ */
+export interface MotorModeCommand {
+  mode: 'enabled' | 'disabled' | 'gravity_compensation'
 }
 /**
  * Ask for a pong.
