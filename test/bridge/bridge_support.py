@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from support import Process, RosClient, free_port, start_process, wait_for
 
-from reachy_mini_ros.interface import command_results
+from reachy_mini_ros.interface import command_results, moves
 
 MOTOR_JOINTS = [
     "yaw_body",
@@ -142,6 +142,11 @@ class FakeHardware:
     It also takes joint and head pose commands as the hardware node does: each is kept in
     joint_goals or head_poses and answered on /reachy_mini/command_results, accepted unless
     joint_refusal or head_pose_refusal is set, and not answered while `silent`.
+
+    Gotos on /reachy_mini/goto are read with the contract's parse_goto, kept in `gotos` and
+    answered like the hardware node does (interface/moves.py): refused with goto_refusal when
+    it is set, else accepted with their move id, followed by the move's `started` event and,
+    `duration` later, its `completed` one, unless another move or stop_move() ended it first.
     """
 
     def __init__(self, ros: RosClient, rate_hz: float = 100.0) -> None:
@@ -169,6 +174,14 @@ class FakeHardware:
         )
         self._joint_sub: Any = None
         self.take_joint_commands(True)
+        self.gotos: list[moves.GotoRequest] = []
+        self.goto_texts: list[str] = []
+        self.goto_refusal: str | None = None
+        self._goto_sub: Any = None
+        self.take_gotos(True)
+        # The move that runs: (id, kind, duration, timer that completes it).
+        self._move: tuple[str, str, float, threading.Timer] | None = None
+        self._move_lock = threading.Lock()
         self.motor_level = 0
         self.publish_diagnostics = True
         # False stops /joint_states, as a stalled hardware node does.
@@ -228,6 +241,102 @@ class FakeHardware:
             self.ros.node.destroy_subscription(self._joint_sub)
             self._joint_sub = None
 
+    def take_gotos(self, take: bool) -> None:
+        """Subscribe to gotos, or stop."""
+        from std_msgs.msg import String
+
+        if take and self._goto_sub is None:
+            self._goto_sub = self.ros.node.create_subscription(
+                String, moves.GOTO_TOPIC, self._on_goto, self._reliable
+            )
+        elif not take and self._goto_sub is not None:
+            self.ros.node.destroy_subscription(self._goto_sub)
+            self._goto_sub = None
+
+    def _on_goto(self, msg: Any) -> None:
+        from diagnostic_msgs.msg import DiagnosticStatus
+
+        self.goto_texts.append(msg.data)
+        request = moves.parse_goto(msg.data)
+        self.gotos.append(request)
+        if self.silent:
+            return
+        refusal = self.goto_refusal
+        self.publish_result(
+            moves.GOTO_RESULT,
+            DiagnosticStatus.ERROR if refusal else DiagnosticStatus.OK,
+            refusal or command_results.ACCEPTED,
+            {command_results.STAMP_KEY: request.stamp, moves.MOVE_ID_KEY: request.move_id},
+        )
+        if refusal is None:
+            self.start_move(request.move_id, "goto", request.duration)
+
+    def start_move(self, move_id: str, kind: str, duration: float) -> None:
+        """Start a move: cancel the one running, announce this one, complete it in duration s."""
+        timer = threading.Timer(duration, self._complete, args=(move_id,))
+        with self._move_lock:
+            previous, self._move = self._move, (move_id, kind, duration, timer)
+        if previous is not None:
+            previous[3].cancel()
+            self.move_event(previous[0], previous[1], moves.CANCELLED, previous[2], "replaced")
+        self.move_event(move_id, kind, moves.STARTED, duration)
+        timer.start()
+
+    def _complete(self, move_id: str) -> None:
+        with self._move_lock:
+            if self._move is None or self._move[0] != move_id:
+                return
+            _, kind, duration, _ = self._move
+            self._move = None
+        self.move_event(move_id, kind, moves.COMPLETED, duration)
+
+    def stop_move(self) -> str | None:
+        """Cancel the running move; return its id, or None when none ran."""
+        with self._move_lock:
+            move, self._move = self._move, None
+        if move is None:
+            return None
+        move[3].cancel()
+        self.move_event(move[0], move[1], moves.CANCELLED, move[2], "stopped")
+        return move[0]
+
+    def running_move(self) -> str | None:
+        """Return the id of the running move, or None."""
+        with self._move_lock:
+            return self._move[0] if self._move is not None else None
+
+    def move_event(
+        self, move_id: str, kind: str, event: str, duration: float, reason: str = ""
+    ) -> None:
+        """Publish a move event as the hardware node does."""
+        from diagnostic_msgs.msg import DiagnosticStatus
+
+        level = {moves.CANCELLED: DiagnosticStatus.WARN, moves.FAILED: DiagnosticStatus.ERROR}
+        values = {
+            moves.MOVE_ID_KEY: move_id,
+            moves.KIND_KEY: kind,
+            moves.EVENT_KEY: event,
+            moves.DURATION_KEY: f"{duration:.3f}",
+            moves.TIME_KEY: f"{time.time():.6f}",
+        }
+        self.publish_result(
+            moves.MOVE_RESULT, level.get(event, DiagnosticStatus.OK), reason, values
+        )
+
+    def publish_result(self, name: str, level: Any, message: str, values: dict[str, str]) -> None:
+        """Publish one command result with the given values."""
+        from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
+
+        self.result_pub.publish(
+            DiagnosticStatus(
+                level=level,
+                name=name,
+                message=message,
+                hardware_id="reachy_mini",
+                values=[KeyValue(key=k, value=v) for k, v in values.items()],
+            )
+        )
+
     def _on_joints(self, msg: Any) -> None:
         self.joint_goals.append(msg)
         self._answer("joints", msg, self.joint_refusal)
@@ -268,6 +377,9 @@ class FakeHardware:
 
     def close(self) -> None:
         """Stop publishing."""
+        with self._move_lock:
+            if self._move is not None:
+                self._move[3].cancel()
         self._stop.set()
         self._thread.join(2.0)
 

@@ -91,6 +91,7 @@ def test_non_ascii_token_is_a_wrong_token_and_is_audited(bridge: Bridge, token: 
             "ok": False,
             "error": "unauthorized",
             "message": "a valid token is needed",
+            "move_id": None,
         }
         still_open(ws)
 
@@ -137,6 +138,16 @@ WS_BAD_ARGS = {
     "head_pose_string_axis": ("head_pose", {**NEUTRAL_HEAD, "z": "0.01"}),
     "joints_extra": ("joints", {"goals": {"right_antenna": 0.1}, "speed": 1}),
     "joints_string_goal": ("joints", {"goals": {"right_antenna": "0.1"}}),
+    "goto_no_duration": ("goto", {"antennas": [0.1, 0.1]}),
+    "goto_string_duration": ("goto", {"antennas": [0.1, 0.1], "duration": "1"}),
+    "goto_no_target": ("goto", {"duration": 1.0}),
+    "goto_extra": ("goto", {"body_yaw": 0.1, "duration": 1.0, "speed": 2}),
+    "goto_one_antenna": ("goto", {"antennas": [0.1], "duration": 1.0}),
+    "goto_interpolation": ("goto", {"body_yaw": 0.1, "duration": 1.0, "interpolation": "fast"}),
+    "stop_extra": ("stop", {"now": True}),
+    "wake_up_list": ("wake_up", []),
+    "motor_mode_unknown": ("motor_mode", {"mode": "compliant"}),
+    "motor_mode_missing": ("motor_mode", {}),
 }
 
 
@@ -144,7 +155,7 @@ WS_BAD_ARGS = {
 def test_ws_command_args_are_strict(bridge: Bridge, hardware: FakeHardware, name: str) -> None:
     wait_for_hardware_node(bridge)
     kind, args = WS_BAD_ARGS[name]
-    joints, poses = len(hardware.joint_goals), len(hardware.head_poses)
+    before = sent(hardware)
     with connect(bridge.ws_url) as ws:
         ws.send(json.dumps(command(bridge, kind, args)))
         reply = receive(ws)
@@ -153,7 +164,7 @@ def test_ws_command_args_are_strict(bridge: Bridge, hardware: FakeHardware, name
         assert reply["message"].startswith("args")
         still_open(ws)
     time.sleep(0.3)
-    assert (len(hardware.joint_goals), len(hardware.head_poses)) == (joints, poses)
+    assert sent(hardware) == before
 
 
 HTTP_BAD_BODIES = {
@@ -164,19 +175,30 @@ HTTP_BAD_BODIES = {
     "head_pose_string_axis": ("head_pose", {**NEUTRAL_HEAD, "z": "0.01"}),
     "joints_extra": ("joints", {"goals": {"right_antenna": 0.1}, "speed": 1}),
     "joints_string_goal": ("joints", {"goals": {"right_antenna": "0.1"}}),
+    "goto_string_duration": ("goto", {"antennas": [0.1, 0.1], "duration": "1"}),
+    "goto_extra": ("goto", {"body_yaw": 0.1, "duration": 1.0, "speed": 2}),
+    "goto_partial_head": ("goto", {"head": {"z": 0.01}, "duration": 1.0}),
+    "stop_extra": ("stop", {"now": True}),
+    "goto_sleep_list": ("goto_sleep", []),
+    "motor_mode_unknown": ("motor_mode", {"mode": "compliant"}),
 }
+
+
+def sent(hardware: FakeHardware) -> tuple[int, int, int]:
+    """Return how many joint commands, head poses and gotos the stand-in got."""
+    return len(hardware.joint_goals), len(hardware.head_poses), len(hardware.goto_texts)
 
 
 @pytest.mark.parametrize("name", HTTP_BAD_BODIES)
 def test_command_bodies_are_strict(bridge: Bridge, hardware: FakeHardware, name: str) -> None:
     wait_for_hardware_node(bridge)
     kind, body = HTTP_BAD_BODIES[name]
-    joints, poses = len(hardware.joint_goals), len(hardware.head_poses)
+    before = sent(hardware)
     response = bridge.post(f"/api/commands/{kind}", body)
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "validation_error"
     time.sleep(0.3)
-    assert (len(hardware.joint_goals), len(hardware.head_poses)) == (joints, poses)
+    assert sent(hardware) == before
 
 
 @pytest.mark.parametrize("name", HTTP_BAD_BODIES)
@@ -195,7 +217,10 @@ def test_token_is_checked_before_the_body(bridge: Bridge, name: str) -> None:
     assert garbled.status_code == 401
 
 
-@pytest.mark.parametrize("route", ["joints", "head_pose", "torque"])
+@pytest.mark.parametrize(
+    "route",
+    ["joints", "head_pose", "torque", "goto", "stop", "wake_up", "goto_sleep", "motor_mode"],
+)
 def test_non_ascii_bearer_header_is_a_401(bridge: Bridge, route: str) -> None:
     response = httpx.post(
         f"{bridge.base_url}/api/commands/{route}",

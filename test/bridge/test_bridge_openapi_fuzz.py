@@ -8,6 +8,7 @@ robot's environment.
 from __future__ import annotations
 
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,26 +18,42 @@ import pytest
 from bridge_support import Bridge
 from support import ROOT, RosClient
 
+from reachy_mini_ros.interface import moves
+
 SCHEMATHESIS = ROOT / ".venv-fuzz" / "bin" / "schemathesis"
 
 
 @pytest.fixture(scope="module")
-def torque_service(module_ros: RosClient) -> Iterator[None]:
-    """Answer /reachy_mini/enable_torque like the hardware node."""
-    from std_srvs.srv import SetBool
+def services(module_ros: RosClient) -> Iterator[None]:
+    """Answer the torque and move services like the hardware node."""
+    from std_srvs.srv import SetBool, Trigger
 
     def handle(request: Any, response: Any) -> Any:
         response.success = True
         response.message = "ok"
         return response
 
-    service = module_ros.node.create_service(SetBool, "/reachy_mini/enable_torque", handle)
+    node = module_ros.node
+    offered = [
+        node.create_service(SetBool, "/reachy_mini/enable_torque", handle),
+        *(
+            node.create_service(Trigger, name, handle)
+            for name in (
+                moves.WAKE_UP_SERVICE,
+                moves.GOTO_SLEEP_SERVICE,
+                moves.STOP_MOVE_SERVICE,
+            )
+        ),
+    ]
+    # A reply sent before the response path is matched is lost (support.call_service).
+    time.sleep(1.0)
     yield
-    module_ros.node.destroy_service(service)
+    for service in offered:
+        node.destroy_service(service)
 
 
 def test_no_generated_request_makes_the_bridge_answer_5xx(
-    bridge: Bridge, torque_service: None, tmp_path: Path
+    bridge: Bridge, services: None, tmp_path: Path
 ) -> None:
     assert SCHEMATHESIS.exists(), f"{SCHEMATHESIS} is missing: `make test` installs it"
     report = tmp_path / "junit.xml"

@@ -22,7 +22,7 @@ def test_hello_announces_the_protocol(bridge: Bridge) -> None:
     assert hello["type"] == "hello"
     assert hello["protocol"] == 1
     assert hello["server"] == "reachy_mini"
-    assert set(hello["channels"]) == {"joint_states", "diagnostics", "events"}
+    assert set(hello["channels"]) == {"joint_states", "diagnostics", "events", "moves"}
     assert hello["max_rate_hz"] > 0
 
 
@@ -142,6 +142,7 @@ def test_command_with_token_is_validated_like_http(bridge: Bridge) -> None:
         "ok": True,
         "error": None,
         "message": "goals for 1 joint(s) accepted",
+        "move_id": None,
     }
     assert refused["id"] == "far"
     assert refused["ok"] is False
@@ -176,6 +177,7 @@ def test_joint_command_the_hardware_node_refuses_gets_its_reason(
         "ok": False,
         "error": "refused",
         "message": f"the hardware node refused the joint command: {reason}",
+        "move_id": None,
     }
 
 
