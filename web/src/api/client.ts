@@ -14,6 +14,11 @@ export type Telemetry = Schemas['TelemetryResponse']
 export type TelemetryPoint = Schemas['TelemetryPointModel']
 export type HeadPose = Required<Schemas['HeadPoseCommand']>
 export type CommandResult = Schemas['CommandResult']
+export type MoveCommandResult = Schemas['MoveCommandResult']
+export type GotoCommand = Schemas['GotoCommand']
+export type Interpolation = NonNullable<GotoCommand['interpolation']>
+export type MotorMode = Schemas['MotorModeCommand']['mode']
+export type RunningMove = Schemas['RunningMoveModel']
 export type EventsQuery = NonNullable<paths['/api/events']['get']['parameters']['query']>
 export type TelemetryQuery = NonNullable<paths['/api/telemetry']['get']['parameters']['query']>
 

@@ -47,13 +47,13 @@ export type HttpErrorCode =
 export type ErrorBody = Omit<components['schemas']['ErrorResponse'], 'error'> & { error: HttpErrorCode }
 
 type Answer<K extends RouteKey> = { status?: number; body: OkBody<K> | ErrorBody }
-type Handler<K extends RouteKey> = (req: Recorded) => Answer<K>
+type Handler<K extends RouteKey> = (req: Recorded) => Answer<K> | Promise<Answer<K>>
 
 export const HELLO = {
   type: 'hello',
   protocol: 1,
   server: 'reachy_mini',
-  channels: ['joint_states', 'diagnostics', 'events'],
+  channels: ['joint_states', 'diagnostics', 'events', 'moves'],
   max_rate_hz: 200,
 } satisfies HelloMessage
 
@@ -160,7 +160,7 @@ export class FakeBridge {
     this.requests.push(recorded)
     const handler = this.routes.get(`${recorded.method} ${url.pathname}`)
     const answer = handler
-      ? handler(recorded)
+      ? await handler(recorded)
       : { status: 404, body: { error: 'not_found', message: 'Not Found', timestamp: Date.now() / 1000 } satisfies ErrorBody }
     res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' })
     res.end(JSON.stringify(answer.body))

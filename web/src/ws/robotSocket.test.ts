@@ -98,6 +98,22 @@ describe('RobotSocket', () => {
     await waitFor(() => expect(seen).toEqual(['torque off']))
   })
 
+  it('subscribes to the moves channel and passes every move frame to its listeners', async () => {
+    socket = new RobotSocket(bridge.wsUrl)
+    const seen: string[] = []
+    socket.onMove((m) => seen.push(`${m.move_id} ${m.event}`))
+    socket.start()
+    await waitFor(() => expect(bridge.received).toHaveLength(1))
+    expect(Object.keys(bridge.received[0].channels as object)).toContain('moves')
+    for (const event of ['cancelled', 'started'] as const)
+      bridge.broadcast({
+        type: 'moves',
+        data: { move_id: event === 'started' ? 'b' : 'a', kind: 'goto', event, reason: '', duration: 1, time: 1 },
+      })
+    await waitFor(() => expect(seen).toEqual(['a cancelled', 'b started']))
+    expect(socket.lastMove?.move_id).toBe('b')
+  })
+
   it('pings a quiet server and starts over when it stays silent', async () => {
     // The fake bridge never answers pings: a silent peer, as after a suspended host.
     socket = new RobotSocket(bridge.wsUrl, { silenceTimeoutMs: 400, initialDelayMs: 20, maxDelayMs: 20 })

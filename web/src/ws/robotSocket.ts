@@ -5,6 +5,7 @@ import type {
   EventData,
   HelloMessage,
   JointStatesData,
+  MoveEventData,
   ServerMessage,
 } from '../generated/ws'
 import { JointHistory } from './history'
@@ -27,6 +28,7 @@ export interface RobotSocketOptions {
 
 type Listener = () => void
 type EventListener = (event: EventData) => void
+type MoveListener = (move: MoveEventData) => void
 
 /** Return the delay before reconnection attempt `attempt` (0-based): doubling, capped. */
 export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
@@ -66,6 +68,8 @@ export class RobotSocket {
   /** Latest status of each name; each /diagnostics array carries only its publisher's. */
   diagnostics: DiagnosticsSnapshot | null = null
   lastEvent: EventData | null = null
+  /** The latest move start or end. */
+  lastMove: MoveEventData | null = null
   lastServerError: string | null = null
   /** Reconnection attempts since the last successful open. */
   attempts = 0
@@ -81,11 +85,13 @@ export class RobotSocket {
   private pingCount = 0
   private readonly listeners = new Map<string, Set<Listener>>()
   private readonly eventListeners = new Set<EventListener>()
+  private readonly moveListeners = new Set<MoveListener>()
 
   constructor(url: string, options: RobotSocketOptions = {}) {
     this.url = url
     this.options = {
-      channels: options.channels ?? { joint_states: 60, diagnostics: 2, events: 20 },
+      // Every move frame is sent (the server queues them); the rate does not apply to them.
+      channels: options.channels ?? { joint_states: 60, diagnostics: 2, events: 20, moves: 20 },
       initialDelayMs: options.initialDelayMs ?? 500,
       maxDelayMs: options.maxDelayMs ?? 5000,
       silenceTimeoutMs: options.silenceTimeoutMs ?? 10000,
@@ -128,6 +134,12 @@ export class RobotSocket {
   onEvent(listener: EventListener): () => void {
     this.eventListeners.add(listener)
     return () => this.eventListeners.delete(listener)
+  }
+
+  /** Call listener with every move start and end pushed by the server. */
+  onMove(listener: MoveListener): () => void {
+    this.moveListeners.add(listener)
+    return () => this.moveListeners.delete(listener)
   }
 
   /** Send one message if connected; return whether it was sent. */
@@ -224,6 +236,11 @@ export class RobotSocket {
         this.lastEvent = msg.data
         for (const listener of this.eventListeners) listener(msg.data)
         this.emit('events')
+        break
+      case 'moves':
+        this.lastMove = msg.data
+        for (const listener of this.moveListeners) listener(msg.data)
+        this.emit('moves')
         break
       case 'error':
         this.lastServerError = `${msg.error}: ${msg.message}`
