@@ -1,6 +1,10 @@
 import { useEffect, useRef, useState } from 'react'
+import type { Interpolation } from '../api/client'
 import { useCommands, type HeadPose } from '../hooks/useCommands'
+import { useMoves } from '../hooks/useMoves'
 import { useToken } from '../hooks/useToken'
+import { TargetStreamer } from '../stream'
+import { MovePanel } from './MovePanel'
 import { SliderField } from './SliderField'
 import { TokenForm } from './TokenForm'
 import { HEAD_ENVELOPE, JOINT_LIMITS } from '../generated/robotTable'
@@ -20,8 +24,9 @@ const ANTENNA_RAD =
   Math.floor(
     Math.min(-JOINT_LIMITS.right_antenna.lower, JOINT_LIMITS.right_antenna.upper) * 1000,
   ) / 1000
-// Live mode sends at most 10 commands a second while a slider moves.
-const LIVE_PERIOD_MS = 100
+// The bridge's bounds of a goto's duration (interface/moves.py MAX_DURATION_S).
+export const MAX_DURATION_S = 60
+const INTERPOLATIONS: Interpolation[] = ['minjerk', 'linear', 'ease_in_out', 'cartoon']
 
 interface PoseForm {
   x: number
@@ -46,43 +51,55 @@ export function toHeadPose(f: PoseForm): HeadPose {
   }
 }
 
-/** Sliders for the head pose and antennas, and torque on/off; locked until a token is given. */
+/** Return the goto duration typed in the box, or null when it is not in (0, 60] s. */
+export function parseDuration(text: string): number | null {
+  const value = Number(text.trim())
+  return text.trim() !== '' && Number.isFinite(value) && value > 0 && value <= MAX_DURATION_S ? value : null
+}
+
+/**
+ * The robot's controls, locked until a token is given.
+ *
+ * Send buttons make a goto of the duration and interpolation set here; dragging a slider
+ * streams its targets (at most 50 a second). The motion layer refuses targets while a move
+ * runs: dragging then sends nothing and says why, until the move ends or is stopped.
+ */
 export function Controls() {
   const [token, setToken] = useToken()
   const commands = useCommands(token)
+  const moves = useMoves()
   const [pose, setPose] = useState<PoseForm>(NEUTRAL)
   const [antennas, setAntennas] = useState({ right_antenna: 0, left_antenna: 0 })
-  const [live, setLive] = useState(false)
-  const liveTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
-  const pending = useRef<(() => void) | null>(null)
-  // A command still waiting for its period is dropped when the controls go away.
-  useEffect(
-    () => () => {
-      if (liveTimer.current) clearTimeout(liveTimer.current)
-    },
-    [],
-  )
+  const [durationText, setDurationText] = useState('1.0')
+  const [interpolation, setInterpolation] = useState<Interpolation>('minjerk')
+  const [live, setLive] = useState(true)
+  const [held, setHeld] = useState(false)
+  const streamer = useRef<TargetStreamer | null>(null)
+  if (!streamer.current) streamer.current = new TargetStreamer(setHeld)
+  // A target still waiting for its period is dropped when the controls go away.
+  useEffect(() => () => streamer.current?.stop(), [])
+  const moveRunning = moves.running !== null
+  useEffect(() => streamer.current?.hold(moveRunning), [moveRunning])
 
-  const sendLive = (send: () => void) => {
-    if (!live) return
-    pending.current = send
-    if (liveTimer.current) return
-    liveTimer.current = setTimeout(() => {
-      liveTimer.current = null
-      pending.current?.()
-      pending.current = null
-    }, LIVE_PERIOD_MS)
+  const duration = parseDuration(durationText)
+  const goto = (target: { head?: HeadPose; antennas?: [number, number] }) => {
+    if (duration === null) return
+    void commands.sendGoto({ ...target, duration, interpolation })
+  }
+  const stream = (send: () => ReturnType<typeof commands.streamJoints>) => {
+    if (live) streamer.current?.push(send)
   }
 
-  const setPoseField = (key: keyof PoseForm) => (v: number) => {
+  const setPoseField = (key: keyof PoseForm) => (v: number) => setPose((p) => ({ ...p, [key]: v }))
+  const slidePose = (key: keyof PoseForm) => (v: number) => {
     const next = { ...pose, [key]: v }
-    setPose(next)
-    sendLive(() => void commands.sendHeadPose(toHeadPose(next)))
+    stream(() => commands.streamHeadPose(toHeadPose(next)))
   }
-  const setAntenna = (key: 'right_antenna' | 'left_antenna') => (v: number) => {
+  const setAntenna = (key: 'right_antenna' | 'left_antenna') => (v: number) =>
+    setAntennas((a) => ({ ...a, [key]: v }))
+  const slideAntenna = (key: 'right_antenna' | 'left_antenna') => (v: number) => {
     const next = { ...antennas, [key]: v }
-    setAntennas(next)
-    sendLive(() => void commands.sendJoints(next))
+    stream(() => commands.streamJoints(next))
   }
 
   const locked = !token
@@ -91,10 +108,55 @@ export function Controls() {
     <div data-testid="controls">
       <TokenForm token={token} onToken={setToken} />
       <fieldset disabled={locked} style={{ border: 0, padding: 0, margin: '8px 0 0' }}>
+        <h3>Moves</h3>
+        <MovePanel
+          moves={moves}
+          onWakeUp={() => void commands.sendWakeUp()}
+          onSleep={() => void commands.sendGotoSleep()}
+          onStop={() => void commands.sendStop()}
+        />
+        <div className="row">
+          <label className="row" style={{ gap: 4 }}>
+            duration
+            <input
+              type="number"
+              min={0.1}
+              max={MAX_DURATION_S}
+              step={0.1}
+              value={durationText}
+              style={{ width: 70 }}
+              aria-label="goto duration (s)"
+              aria-invalid={duration === null}
+              data-testid="goto-duration"
+              onChange={(e) => setDurationText(e.target.value)}
+            />
+            <span className="unit">s</span>
+          </label>
+          <label className="row" style={{ gap: 4 }}>
+            interpolation
+            <select
+              value={interpolation}
+              aria-label="goto interpolation"
+              data-testid="goto-interpolation"
+              onChange={(e) => setInterpolation(e.target.value as Interpolation)}
+            >
+              {INTERPOLATIONS.map((i) => (
+                <option key={i} value={i}>
+                  {i}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        {duration === null && (
+          <p className="error" data-testid="duration-error">
+            The duration must be more than 0 and at most {MAX_DURATION_S} s.
+          </p>
+        )}
         <h3>Head pose (base frame)</h3>
-        <SliderField id="control-head-x" label="x" {...mm} value={pose.x} onChange={setPoseField('x')} />
-        <SliderField id="control-head-y" label="y" {...mm} value={pose.y} onChange={setPoseField('y')} />
-        <SliderField id="control-head-z" label="z" {...mm} value={pose.z} onChange={setPoseField('z')} />
+        <SliderField id="control-head-x" label="x" {...mm} value={pose.x} onChange={setPoseField('x')} onSlide={slidePose('x')} />
+        <SliderField id="control-head-y" label="y" {...mm} value={pose.y} onChange={setPoseField('y')} onSlide={slidePose('y')} />
+        <SliderField id="control-head-z" label="z" {...mm} value={pose.z} onChange={setPoseField('z')} onSlide={slidePose('z')} />
         {(['roll', 'pitch'] as const).map((k) => (
           <SliderField
             key={k}
@@ -107,6 +169,7 @@ export function Controls() {
             disabled={locked}
             value={pose[k]}
             onChange={setPoseField(k)}
+            onSlide={slidePose(k)}
           />
         ))}
         <SliderField
@@ -119,16 +182,24 @@ export function Controls() {
           disabled={locked}
           value={pose.yaw}
           onChange={setPoseField('yaw')}
+          onSlide={slidePose('yaw')}
         />
         <div className="row">
-          <button type="button" className="primary" data-testid="send-head-pose" onClick={() => void commands.sendHeadPose(toHeadPose(pose))}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="send-head-pose"
+            disabled={duration === null}
+            onClick={() => goto({ head: toHeadPose(pose) })}
+          >
             Send head pose
           </button>
           <button
             type="button"
+            disabled={duration === null}
             onClick={() => {
               setPose(NEUTRAL)
-              void commands.sendHeadPose(toHeadPose(NEUTRAL))
+              goto({ head: toHeadPose(NEUTRAL) })
             }}
           >
             Neutral
@@ -147,10 +218,17 @@ export function Controls() {
             disabled={locked}
             value={antennas[k]}
             onChange={setAntenna(k)}
+            onSlide={slideAntenna(k)}
           />
         ))}
         <div className="row">
-          <button type="button" className="primary" data-testid="send-antennas" onClick={() => void commands.sendJoints(antennas)}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="send-antennas"
+            disabled={duration === null}
+            onClick={() => goto({ antennas: [antennas.right_antenna, antennas.left_antenna] })}
+          >
             Send antennas
           </button>
         </div>
@@ -164,11 +242,16 @@ export function Controls() {
           </button>
           <label className="row" style={{ gap: 4 }}>
             <input type="checkbox" checked={live} data-testid="live-toggle" onChange={(e) => setLive(e.target.checked)} />
-            send while dragging
+            stream while dragging
           </label>
         </div>
       </fieldset>
       <p aria-live="polite">
+        {held && (
+          <span className="level-1" data-testid="move-running-notice">
+            A move is running: dragging sends nothing until it ends or is stopped.{' '}
+          </span>
+        )}
         {commands.error ? (
           <span className="error" role="alert" data-testid="command-error">
             Refused: {commands.error}
@@ -176,6 +259,7 @@ export function Controls() {
         ) : commands.acceptedAt ? (
           <span className="muted" data-testid="command-ok">
             Accepted at {new Date(commands.acceptedAt).toLocaleTimeString()}
+            {commands.moveId ? ` (move ${commands.moveId.slice(0, 8)})` : ''}
           </span>
         ) : null}
       </p>

@@ -10,19 +10,24 @@ interface Props {
   unit: string
   disabled?: boolean
   onChange: (value: number) => void
+  /** Called too when the value comes from dragging the slider (not from typing in the box). */
+  onSlide?: (value: number) => void
 }
 
 /** A range slider with a number box beside it; values outside [min, max] are clamped. */
-export function SliderField({ id, label, min, max, step, value, unit, disabled, onChange }: Props) {
+export function SliderField({ id, label, min, max, step, value, unit, disabled, onChange, onSlide }: Props) {
   const [text, setText] = useState(String(value))
   useEffect(() => {
     if (Number.parseFloat(text) !== value) setText(String(value))
     // Only an outside change of value rewrites the box; typing keeps what was typed.
   }, [value])
-  const set = (raw: string) => {
+  const set = (raw: string, slid = false) => {
     setText(raw)
     const v = Number.parseFloat(raw)
-    if (Number.isFinite(v)) onChange(Math.min(max, Math.max(min, v)))
+    if (!Number.isFinite(v)) return
+    const clamped = Math.min(max, Math.max(min, v))
+    onChange(clamped)
+    if (slid) onSlide?.(clamped)
   }
   return (
     <div className="slider">
@@ -36,7 +41,7 @@ export function SliderField({ id, label, min, max, step, value, unit, disabled, 
         value={value}
         disabled={disabled}
         data-testid={id}
-        onChange={(e) => set(e.target.value)}
+        onChange={(e) => set(e.target.value, true)}
       />
       <span className="row" style={{ flexWrap: 'nowrap', gap: 4 }}>
         <input
