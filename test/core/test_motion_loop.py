@@ -286,3 +286,12 @@ def test_trajectories_pass_through_their_points(loop: Any) -> None:
         "started",
         "completed",
     ]
+
+
+def test_the_hardware_nodes_default_limits_are_the_cores() -> None:
+    from reachy_mini_ros.interface import moves
+
+    assert moves.DEFAULT_MAX_VELOCITY == core.DEFAULT_MAX_VELOCITY
+    assert moves.DEFAULT_MAX_ACCELERATION == core.DEFAULT_MAX_ACCELERATION
+    assert tuple(moves.INTERPOLATIONS) == core.INTERPOLATIONS
+    assert tuple(moves.KINDS) == core.MOVE_KINDS
