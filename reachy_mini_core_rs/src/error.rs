@@ -25,6 +25,8 @@ pub enum Error {
     Limit(String),
     /// A head pose that is not finite or not reachable.
     Kinematics(String),
+    /// A move or a streamed target the motion layer refuses.
+    Motion(String),
     /// Torque was not enabled on some motors, because enabling it could have moved them.
     TorqueLeftOff(String),
 }
@@ -41,6 +43,7 @@ impl Error {
             Error::Io(_) => "io",
             Error::Limit(_) => "limit",
             Error::Kinematics(_) => "kinematics",
+            Error::Motion(_) => "motion",
             Error::TorqueLeftOff(_) => "torque_left_off",
         }
     }
@@ -65,6 +68,7 @@ impl fmt::Display for Error {
             Error::Io(msg) => write!(f, "bus I/O error: {msg}"),
             Error::Limit(msg) => write!(f, "{msg}"),
             Error::Kinematics(msg) => write!(f, "{msg}"),
+            Error::Motion(msg) => write!(f, "{msg}"),
             Error::TorqueLeftOff(msg) => write!(f, "{msg}"),
         }
     }

@@ -5,6 +5,7 @@ pub mod control_loop;
 pub mod error;
 pub mod joints;
 pub mod kinematics;
+pub mod motion;
 pub mod motor_setup;
 pub mod protocol;
 #[cfg(feature = "python")]

@@ -55,6 +55,9 @@ def open_loop(core: Any, config: HardwareConfig, port: str, sim_bus: Any) -> tup
             sim=sim_bus if config.backend == "sim" else None,
             watchdog_ms=config.bus_watchdog_ms,
             limits=config.limits,
+            max_velocity=config.max_velocity,
+            max_acceleration=config.max_acceleration,
+            automatic_body_yaw=config.automatic_body_yaw,
         )
         answered = set(loop.open())
     except core.CoreError as exc:

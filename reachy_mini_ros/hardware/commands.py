@@ -59,7 +59,7 @@ def apply_joint_command(loop: Any, core: Any, msg: JointState) -> str | None:
     try:
         check_joint_goals(goals)
         loop.set_goals(goals)
-    except (CommandError, core.LimitError) as exc:
+    except (CommandError, core.LimitError, core.MotionError) as exc:
         return str(exc)
     return None
 
@@ -87,7 +87,7 @@ def apply_head_pose(
         angles = core.inverse_kinematics(pose, body_yaw=body_yaw)
         goals.update(zip(STEWART_JOINT_NAMES, angles, strict=True))
         loop.set_goals(goals)
-    except (CommandError, core.KinematicsError, core.LimitError) as exc:
+    except (CommandError, core.KinematicsError, core.LimitError, core.MotionError) as exc:
         return str(exc)
     return None
 
@@ -101,7 +101,9 @@ def call_core(core: Any, fn: Callable[..., Any], *args: Any) -> tuple[bool, str]
     return True, ""
 
 
-def result_message(command: str, stamp: Any, refusal: str | None) -> DiagnosticStatus:
+def result_message(
+    command: str, stamp: Any, refusal: str | None, values: dict[str, str] | None = None
+) -> DiagnosticStatus:
     """Return the outcome of one command as its sender reads it on the results topic."""
     return DiagnosticStatus(
         level=DiagnosticStatus.ERROR if refusal else DiagnosticStatus.OK,
@@ -112,6 +114,7 @@ def result_message(command: str, stamp: Any, refusal: str | None) -> DiagnosticS
             KeyValue(
                 key=command_results.STAMP_KEY,
                 value=command_results.stamp_text(stamp.sec, stamp.nanosec),
-            )
+            ),
+            *(KeyValue(key=key, value=value) for key, value in (values or {}).items()),
         ],
     )

@@ -24,7 +24,7 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool, Trigger
 
-from reachy_mini_ros.hardware import bus, commands, diagnostics, motor_setup, updater
+from reachy_mini_ros.hardware import bus, commands, diagnostics, motor_setup, moves, updater
 from reachy_mini_ros.hardware.loop_watch import LOOP_WATCH_PERIOD_S, LoopWatch
 from reachy_mini_ros.hardware.parameters import (
     HardwareConfig,
@@ -74,6 +74,14 @@ class HardwareNode(LifecycleNode):
         )
         self.create_service(SetBool, "/reachy_mini/enable_torque", self._on_enable_torque)
         self.create_service(Trigger, "/reachy_mini/reboot_motors", self._on_reboot)
+        self._moves = moves.MoveInterfaces(
+            self,
+            not_ready=self._not_ready,
+            expired=self._expired,
+            report=self._report,
+            publish=self._results_pub.publish,
+            on_move_end=self._on_move_end,
+        )
         # The simulated motors outlive a cleanup, as a real robot's do: what a configure
         # flashed is still flashed at the next one.
         self._sim_bus: Any = None
@@ -255,6 +263,8 @@ class HardwareNode(LifecycleNode):
         if self._loop is not None:
             self._loop.close()
         self._readings.destroy_publishers()
+        # The moves the close ended are reported before the loop goes.
+        self._moves.publish_events()
         self._loop = None
 
     # Loop watch ---------------------------------------------------------------------------
@@ -285,7 +295,9 @@ class HardwareNode(LifecycleNode):
         self._commands.refuse(reason)
         self.get_logger().warning(f"command refused: {reason}")
 
-    def _report(self, command: str, stamp: Any, refusal: str | None) -> None:
+    def _report(
+        self, command: str, stamp: Any, refusal: str | None, values: dict[str, str] | None = None
+    ) -> None:
         """Count the command, log a refusal and publish its outcome for the sender."""
         if refusal is None:
             self._commands.accept()
@@ -293,7 +305,16 @@ class HardwareNode(LifecycleNode):
             self._refuse(refusal)
         if self._results_pub is None:
             return
-        self._results_pub.publish(commands.result_message(command, stamp, refusal))
+        self._results_pub.publish(commands.result_message(command, stamp, refusal, values))
+
+    def _on_move_end(self, event: dict[str, Any]) -> None:
+        """A completed sleep leaves the motors limp: they stay so until torque is asked for."""
+        if event["kind"] == "goto_sleep" and event["event"] == "completed":
+            self._torque_wanted = False
+        self.get_logger().info(
+            f"move {event['id']} ({event['kind']}) {event['event']}"
+            + (f": {event['reason']}" if event["reason"] else "")
+        )
 
     def _not_ready(self) -> str | None:
         """Return why commands cannot be taken now, or None when the node is driving."""

@@ -14,7 +14,7 @@ from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 
 from reachy_mini_ros.hardware import motor_setup
-from reachy_mini_ros.interface import command_results
+from reachy_mini_ros.interface import command_results, moves
 from reachy_mini_ros.interface.joints import JOINTS_BY_NAME, MOTOR_JOINTS
 
 # The parameters that configure validates (autostart is read once, by main).
@@ -35,6 +35,8 @@ VALIDATED = (
     "joint_lower_limits",
     "joint_upper_limits",
     "automatic_body_yaw",
+    "max_velocity",
+    "max_acceleration",
 )
 
 
@@ -56,6 +58,8 @@ class HardwareConfig:
     motor_setup: str = "flash"
     sim_factory_fresh: bool = False
     command_deadline_s: float = command_results.DEFAULT_DEADLINE_S
+    max_velocity: float = moves.DEFAULT_MAX_VELOCITY
+    max_acceleration: float = moves.DEFAULT_MAX_ACCELERATION
 
 
 class ParameterError(ValueError):
@@ -114,6 +118,15 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
             )
         limits[name] = (max(lo, joint.lower), min(hi, joint.upper))
         motor_ids[name] = int(motor_id)
+    shaping: dict[str, float] = {}
+    for key, default, most in (
+        ("max_velocity", moves.DEFAULT_MAX_VELOCITY, 20.0),
+        ("max_acceleration", moves.DEFAULT_MAX_ACCELERATION, 1000.0),
+    ):
+        value = float(params.get(key, default))
+        if not (math.isfinite(value) and 0.0 < value <= most):
+            raise ParameterError(f"{key} must be within (0, {most:g}], got {value}")
+        shaping[key] = value
     setup = str(params.get("motor_setup", "flash"))
     if setup not in motor_setup.MODES:
         raise ParameterError(
@@ -137,6 +150,8 @@ def validate_config(params: dict[str, Any]) -> HardwareConfig:
         motor_setup=setup,
         sim_factory_fresh=bool(params.get("sim_factory_fresh", False)),
         command_deadline_s=deadline,
+        max_velocity=shaping["max_velocity"],
+        max_acceleration=shaping["max_acceleration"],
     )
 
 
@@ -181,6 +196,17 @@ def declare_parameters(node: Node) -> None:
         False,
         "Turn the body with a head pose command to keep the head within 65° of it (the "
         "vendor's automatic body yaw).",
+    )
+    declare(
+        "max_velocity",
+        moves.DEFAULT_MAX_VELOCITY,
+        "Velocity limit of every joint, rad/s: streamed targets are shaped under it and moves "
+        "faster than it are refused.",
+    )
+    declare(
+        "max_acceleration",
+        moves.DEFAULT_MAX_ACCELERATION,
+        "Acceleration limit of every joint for streamed targets, rad/s².",
     )
 
 

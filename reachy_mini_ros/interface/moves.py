@@ -63,6 +63,10 @@ INTERPOLATIONS = ("linear", "minjerk", "ease_in_out", "cartoon")
 DEFAULT_INTERPOLATION = "minjerk"
 # The reason of a streamed target refused while a move runs starts with this.
 MOVE_RUNNING = "move_running"
+# Defaults of the hardware node's max_velocity (rad/s) and max_acceleration (rad/s²), the
+# Rust core's DEFAULT_MAX_VELOCITY and DEFAULT_MAX_ACCELERATION (a test keeps them equal).
+DEFAULT_MAX_VELOCITY = 6.0
+DEFAULT_MAX_ACCELERATION = 100.0
 # Longest goto or trajectory, in seconds.
 MAX_DURATION_S = 60.0
 # Longest move id.
@@ -122,7 +126,14 @@ def parse_goto(text: str) -> GotoRequest:
     if not isinstance(data, dict):
         raise GotoError("goto must be a JSON object")
     unknown = set(data) - {
-        "id", "stamp", "duration", "interpolation", "head", "antennas", "body_yaw", "joints"
+        "id",
+        "stamp",
+        "duration",
+        "interpolation",
+        "head",
+        "antennas",
+        "body_yaw",
+        "joints",
     }
     if unknown:
         raise GotoError(f"unknown goto field(s): {', '.join(sorted(unknown))}")

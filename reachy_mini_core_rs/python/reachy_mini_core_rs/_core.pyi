@@ -10,14 +10,18 @@ from typing import Any, Final, Self, final
 
 # Every name the module exports; stubtest checks this list against the module's own __all__.
 __all__ = [
+    "DEFAULT_MAX_ACCELERATION",
+    "DEFAULT_MAX_VELOCITY",
     "HW_ERROR_ELECTRICAL_SHOCK",
     "HW_ERROR_INPUT_VOLTAGE",
     "HW_ERROR_MOTOR_ENCODER",
     "HW_ERROR_OVERHEATING",
     "HW_ERROR_OVERLOAD",
+    "INTERPOLATIONS",
     "JOINT_LIMITS",
     "JOINT_NAMES",
     "MOTOR_IDS",
+    "MOVE_KINDS",
     "BusError",
     "ControlLoop",
     "CoreError",
@@ -28,6 +32,7 @@ __all__ = [
     "LengthError",
     "LimitError",
     "LoopStats",
+    "MotionError",
     "ProtocolError",
     "PtyBus",
     "SimBus",
@@ -42,8 +47,10 @@ __all__ = [
     "encode_sync_read",
     "encode_sync_write",
     "forward_kinematics",
+    "interpolate_head_pose",
     "inverse_kinematics",
     "stewart_angles",
+    "time_warp",
 ]
 
 __version__: Final[str]
@@ -183,6 +190,15 @@ def inverse_kinematics(pose: HeadPose, body_yaw: float = 0.0) -> list[float]:
 
 def stewart_angles(pose: HeadPose, body_yaw: float = 0.0) -> list[float]:
     """Return the raw analytical Stewart angles of a pose, NaN where a rod cannot reach."""
+
+def time_warp(interpolation: str, t: float) -> float:
+    """s(t) of a goto's time warp (linear, minjerk, ease_in_out, cartoon) at t in [0, 1]."""
+
+def interpolate_head_pose(
+    start: Sequence[Sequence[float]], target: Sequence[Sequence[float]], s: float
+) -> list[list[float]]:
+    """The head pose (4×4) a fraction s from start to target, as a goto interpolates it:
+    translation linearly, yaw as a scalar, the rest of the rotation by slerp."""
 
 def automatic_body_yaw(pose: HeadPose, body_yaw: float) -> float:
     """Return the body yaw the vendor's automatic body yaw picks for a pose and a body yaw.

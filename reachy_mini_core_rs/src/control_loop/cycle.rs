@@ -320,38 +320,49 @@ fn read_extra_telemetry(
     stats.error("checksum", bus.take_checksum_errors());
 }
 
-/// Sync-write the goals queued since the last cycle; on failure they stay queued.
+/// Run this tick of the motion layer and sync-write its goals; a failed write is counted and
+/// the next tick writes newer goals.
 fn write_goals(shared: &Shared, bus: &mut Bus, work: &mut Snapshot, stats: &mut StatsAcc) {
-    let goals = std::mem::replace(&mut *lock(&shared.pending), [None; COUNT]);
-    if goals.iter().all(|g| g.is_none()) {
-        return;
-    }
-    let write_start = Instant::now();
-    // GOAL_POSITION is 4 bytes, signed: the ticks' i32 bytes as they are.
-    let blocks: Vec<(u8, [u8; 4])> = goals
-        .iter()
-        .enumerate()
-        .filter_map(|(k, g)| g.map(|g| (MOTOR_IDS[k], rad_to_ticks(g).to_le_bytes())))
-        .collect();
-    let refs: Vec<(u8, &[u8])> = blocks.iter().map(|(id, d)| (*id, d.as_slice())).collect();
-    match bus.sync_write(r::GOAL_POSITION.address, r::GOAL_POSITION.size, &refs) {
-        Ok(()) => {
-            for (k, g) in goals.iter().enumerate() {
-                if let Some(g) = g {
-                    work.goal[k] = *g;
+    let config = &shared.config;
+    let tick = lock(&shared.motion).tick(
+        Instant::now(),
+        1.0 / config.rate_hz,
+        &work.goal,
+        &config.limits,
+        &config.max_velocity,
+        &config.max_acceleration,
+    );
+    work.move_id.clone_from(&tick.move_id);
+    work.move_time = tick.move_time;
+    let goals = tick.goals;
+    if goals.iter().any(|g| g.is_some()) {
+        let write_start = Instant::now();
+        // GOAL_POSITION is 4 bytes, signed: the ticks' i32 bytes as they are.
+        let blocks: Vec<(u8, [u8; 4])> = goals
+            .iter()
+            .enumerate()
+            .filter_map(|(k, g)| g.map(|g| (MOTOR_IDS[k], rad_to_ticks(g).to_le_bytes())))
+            .collect();
+        let refs: Vec<(u8, &[u8])> = blocks.iter().map(|(id, d)| (*id, d.as_slice())).collect();
+        match bus.sync_write(r::GOAL_POSITION.address, r::GOAL_POSITION.size, &refs) {
+            Ok(()) => {
+                for (k, g) in goals.iter().enumerate() {
+                    if let Some(g) = g {
+                        work.goal[k] = *g;
+                    }
                 }
             }
+            Err(e) => stats.error(e.kind(), 1),
         }
-        Err(e) => {
-            stats.error(e.kind(), 1);
-            // Keep the goals for the next cycle unless newer ones were queued meanwhile.
-            let mut pending = lock(&shared.pending);
-            for (k, g) in goals.iter().enumerate() {
-                if pending[k].is_none() {
-                    pending[k] = *g;
-                }
+        StatsAcc::push(&mut stats.write_ms, write_start.elapsed().as_secs_f64() * 1e3);
+    }
+    if tick.torque_off {
+        // The end of the sleep: the robot rests limp, as after a fresh boot.
+        for (k, &id) in MOTOR_IDS.iter().enumerate() {
+            match bus.write_register(id, r::TORQUE_ENABLE, 0) {
+                Ok(()) => work.torque_enabled[k] = false,
+                Err(e) => stats.error(e.kind(), 1),
             }
         }
     }
-    StatsAcc::push(&mut stats.write_ms, write_start.elapsed().as_secs_f64() * 1e3);
 }

@@ -14,6 +14,8 @@ use super::{Backend, BusState, LoopConfig, LoopStats, Snapshot};
 use crate::bus::Bus;
 use crate::error::{Error, Result};
 use crate::joints::{ticks_to_rad, COUNT, JOINT_NAMES, MOTOR_IDS};
+use crate::kinematics::Mat4;
+use crate::motion::{self, Motion, MoveEvent, Plan, Present, Target, TrajectoryPoint, Warp};
 use crate::motor_setup::{self, SetupMode, SetupReport};
 use crate::registers::{GOAL_POSITION, PRESENT_POSITION, TORQUE_ENABLE};
 
@@ -35,7 +37,7 @@ impl ControlLoop {
             work: Mutex::new(Snapshot::default()),
             latest: Mutex::new(None),
             published: Condvar::new(),
-            pending: Mutex::new([None; COUNT]),
+            motion: Mutex::new(Motion::default()),
             stats: Mutex::new(StatsAcc::default()),
             bus_state: AtomicU8::new(BusState::Closed as u8),
             stop: AtomicBool::new(false),
@@ -109,7 +111,7 @@ impl ControlLoop {
         Ok(())
     }
 
-    /// Stop the loop thread and wait for it.
+    /// Stop the loop thread and wait for it; a running move ends as cancelled.
     pub fn stop(&self) {
         let mut thread = lock(&self.thread);
         self.shared.stop.store(true, Ordering::SeqCst);
@@ -117,6 +119,8 @@ impl ControlLoop {
             // A panic in the loop thread already stopped it; nothing more to undo here.
             let _ = handle.join();
         }
+        let work = lock(&self.shared.work);
+        lock(&self.shared.motion).cancel("the control loop stopped", &work.goal);
     }
 
     /// Stop the loop and release the port.
@@ -166,7 +170,8 @@ impl ControlLoop {
         }
     }
 
-    /// Check every goal, then queue them all for the next write; nothing is queued on error.
+    /// Check every goal, then set them all as streamed targets; nothing is set on error, or
+    /// while a move runs (`Error::Motion` starting with `move_running`).
     pub fn set_goals(&self, goals: &[(String, f64)]) -> Result<()> {
         let mut checked = Vec::with_capacity(goals.len());
         for (name, value) in goals {
@@ -183,11 +188,7 @@ impl ControlLoop {
             }
             checked.push((k, *value));
         }
-        let mut pending = lock(&self.shared.pending);
-        for (k, value) in checked {
-            pending[k] = Some(value);
-        }
-        Ok(())
+        lock(&self.shared.motion).stream(&checked)
     }
 
     /// Enable or disable torque on every motor.
@@ -211,10 +212,12 @@ impl ControlLoop {
                     }
                 }
             }
+            lock(&self.shared.motion).cancel("torque was turned off", &work.goal);
             return first_error.map_or(Ok(()), Err);
         }
-        // A goal queued before now must not be written after the hold: drop them all.
-        *lock(&self.shared.pending) = [None; COUNT];
+        // A goal set before now must not be written after the hold: end every move and
+        // target (the shaper rests at the held positions below).
+        lock(&self.shared.motion).cancel("torque was turned on again", &work.goal);
         let held = hold_present_positions(bus, self.shared.config.max_retries);
         let mut left_off = Vec::new();
         for (k, &id) in MOTOR_IDS.iter().enumerate() {
@@ -234,11 +237,112 @@ impl ControlLoop {
                 )),
             }
         }
+        lock(&self.shared.motion).shaper.rest_at(&work.goal);
         if left_off.is_empty() {
             Ok(())
         } else {
             Err(Error::TorqueLeftOff(format!("torque left off on {}", left_off.join("; "))))
         }
+    }
+
+    /// What the planner needs: the latest reading, the loop's period and limits.
+    fn present(&self) -> Result<Present> {
+        let snapshot =
+            self.snapshot().ok_or_else(|| Error::Motion("no reading of the motors yet".into()))?;
+        if !self.running() {
+            return Err(Error::Motion("the control loop is not running".into()));
+        }
+        let config = &self.shared.config;
+        Ok(Present {
+            position: snapshot.position,
+            torque_enabled: snapshot.torque_enabled,
+            period: 1.0 / config.rate_hz,
+            max_velocity: config.max_velocity,
+            automatic_body_yaw: lock(&self.shared.motion).automatic_body_yaw,
+        })
+    }
+
+    /// Check a plan's whole path, then queue it: the next tick starts it. Returns its id.
+    fn run_plan(&self, plan: Plan) -> Result<String> {
+        let config = &self.shared.config;
+        let from = self.snapshot().map(|s| s.position).unwrap_or([0.0; COUNT]);
+        plan.check(1.0 / config.rate_hz, &from, &config.limits, &config.max_velocity)?;
+        let id = plan.id.clone();
+        lock(&self.shared.motion).queue(plan);
+        Ok(id)
+    }
+
+    fn move_id(&self, wanted: &str) -> Result<String> {
+        if wanted.len() > 64 {
+            return Err(Error::Motion("a move id has at most 64 characters".into()));
+        }
+        Ok(lock(&self.shared.motion).new_id(wanted))
+    }
+
+    /// A goto from the present state; see `motion::plans::goto`.
+    pub fn goto(&self, id: &str, target: &Target, duration: f64, warp: Warp) -> Result<String> {
+        let present = self.present()?;
+        self.run_plan(motion::goto(self.move_id(id)?, &present, target, duration, warp)?)
+    }
+
+    /// The vendor's wake up.
+    pub fn wake_up(&self, id: &str) -> Result<String> {
+        let present = self.present()?;
+        self.run_plan(motion::wake_up(self.move_id(id)?, &present)?)
+    }
+
+    /// The vendor's sleep; the motors go limp at its end.
+    pub fn goto_sleep(&self, id: &str) -> Result<String> {
+        let present = self.present()?;
+        self.run_plan(motion::goto_sleep(self.move_id(id)?, &present)?)
+    }
+
+    /// A joint trajectory from the present state.
+    pub fn joint_trajectory(
+        &self,
+        id: &str,
+        names: &[String],
+        points: &[TrajectoryPoint],
+    ) -> Result<String> {
+        let present = self.present()?;
+        self.run_plan(motion::joint_trajectory(self.move_id(id)?, &present, names, points)?)
+    }
+
+    /// A head trajectory from the present pose.
+    pub fn head_trajectory(&self, id: &str, points: &[(f64, Mat4)]) -> Result<String> {
+        let present = self.present()?;
+        self.run_plan(motion::head_trajectory(self.move_id(id)?, &present, points)?)
+    }
+
+    /// End the running move where it is; return its id, None if no move ran.
+    pub fn stop_move(&self) -> Option<String> {
+        let work = lock(&self.shared.work);
+        lock(&self.shared.motion).cancel("stopped", &work.goal)
+    }
+
+    /// The running (or about to start) move: id, kind, elapsed and duration in seconds.
+    pub fn running_move(&self) -> Option<(String, &'static str, f64, f64)> {
+        let motion = lock(&self.shared.motion);
+        if let Some(plan) = &motion.queued {
+            return Some((plan.id.clone(), plan.kind.name(), 0.0, plan.duration()));
+        }
+        motion.running.as_ref().map(|r| {
+            (
+                r.plan.id.clone(),
+                r.plan.kind.name(),
+                r.started.elapsed().as_secs_f64(),
+                r.plan.duration(),
+            )
+        })
+    }
+
+    /// The move events since the last call, oldest first.
+    pub fn take_move_events(&self) -> Vec<MoveEvent> {
+        lock(&self.shared.motion).events.drain(..).collect()
+    }
+
+    pub fn set_automatic_body_yaw(&self, enabled: bool) {
+        lock(&self.shared.motion).automatic_body_yaw = enabled;
     }
 
     /// Reboot motors (all when ids is empty) to clear hardware errors.

@@ -3,7 +3,8 @@
 //! One thread owns the cycle. Every cycle sync-reads the present positions, reads one more
 //! block of telemetry when the cycle has time left for it (current and velocity; voltage and
 //! temperature; torque and hardware error, in turn), publishes an immutable snapshot, and
-//! sync-writes the goals queued since the previous cycle. Nothing in the cycle waits on Python.
+//! sync-writes the goals of this tick of the motion layer (a move's, or the streamed targets'
+//! shaped). Nothing in the cycle waits on Python.
 //!
 //! Lock order. A function that holds several of these locks takes them in this order, and
 //! never takes an earlier one while it holds a later one:
@@ -12,13 +13,13 @@
 //! 2. `Shared::bus`: the open port, for the I/O of one cycle or one call;
 //! 3. `Shared::work`: the working reading that snapshots are copied from;
 //! 4. `Shared::stats`: the statistics;
-//! 5. `Shared::pending`: the goals queued for the next write;
+//! 5. `Shared::motion`: the moves and streamed targets the next ticks write;
 //! 6. `Shared::latest`: the published snapshot, with its `published` condition variable;
 //! 7. `Shared::exit_reason`: why the last loop thread ended.
 //!
 //! A cycle holds bus, work and stats (in that order) from its first phase to its last, and
-//! takes pending and latest briefly inside them; `initialise` takes work then stats under the
-//! bus its caller holds; `set_torque` takes bus, work, then pending.
+//! takes motion and latest briefly inside them; `initialise` takes work, stats then motion
+//! under the bus its caller holds; `set_torque` takes bus, work, then motion.
 
 mod config;
 mod cycle;

@@ -10,11 +10,12 @@ use crate::bus::serial::SerialTransport;
 use crate::bus::sim::SimTransport;
 use crate::bus::{Bus, Transport};
 use crate::error::Result;
-use crate::joints::{ticks_to_rad, COUNT, MOTOR_IDS};
+use crate::joints::{ticks_to_rad, MOTOR_IDS};
+use crate::motion::Motion;
 use crate::registers::{BUS_WATCHDOG, GOAL_POSITION, TORQUE_ENABLE};
 
 /// What both the loop thread and the callers share; its locks are taken in the order written
-/// at the top of the module (bus, work, stats, pending, latest, exit_reason).
+/// at the top of the module (bus, work, stats, motion, latest, exit_reason).
 pub(super) struct Shared {
     pub(super) config: LoopConfig,
     pub(super) backend: Backend,
@@ -24,7 +25,8 @@ pub(super) struct Shared {
     pub(super) work: Mutex<Snapshot>,
     pub(super) latest: Mutex<Option<Arc<Snapshot>>>,
     pub(super) published: Condvar,
-    pub(super) pending: Mutex<[Option<f64>; COUNT]>,
+    /// Moves and streamed targets: what the next ticks write.
+    pub(super) motion: Mutex<Motion>,
     pub(super) stats: Mutex<StatsAcc>,
     pub(super) bus_state: AtomicU8,
     pub(super) stop: AtomicBool,
@@ -79,6 +81,8 @@ impl Shared {
                 }
             }
         }
+        // The goals just read are where the streamed targets start from.
+        lock(&self.motion).shaper.rest_at(&work.goal);
         answered
     }
 }

@@ -55,6 +55,9 @@ pub struct Snapshot {
     pub torque_enabled: [bool; COUNT],
     pub status_time: f64,
     pub comm_errors: [u64; COUNT],
+    /// The move whose goals the last write carried, and the time in it they were computed for.
+    pub move_id: Option<String>,
+    pub move_time: f64,
 }
 
 impl Default for Snapshot {
@@ -75,6 +78,8 @@ impl Default for Snapshot {
             torque_enabled: [false; COUNT],
             status_time: 0.0,
             comm_errors: [0; COUNT],
+            move_id: None,
+            move_time: 0.0,
         }
     }
 }

@@ -147,7 +147,7 @@ fn goal_outside_limits_queues_nothing() {
     let (_sim, control) = sim_loop(200.0);
     let goals = [("stewart_1".to_string(), 0.2), ("stewart_2".to_string(), 3.0)];
     assert!(matches!(control.set_goals(&goals), Err(Error::Limit(_))));
-    assert!(lock(&control.shared.pending).iter().all(|g| g.is_none()));
+    assert!(lock(&control.shared.motion).shaper.axes.iter().all(|a| a.target.is_none()));
 }
 
 #[test]

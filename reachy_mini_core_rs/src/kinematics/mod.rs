@@ -122,6 +122,17 @@ pub fn inverse(head: &Mat4, body_yaw: f64) -> Result<[f64; 6]> {
         return Err(Error::Kinematics("body yaw is not finite".into()));
     }
     check_envelope(head, body_yaw)?;
+    inverse_in_reach(head, body_yaw)
+}
+
+/// The six Stewart angles for a head pose, checked for reach and joint limits but not against
+/// the envelope: the path of a move whose target is inside it may start outside it (from the
+/// vendor's sleep pose, 44 mm below neutral).
+pub fn inverse_in_reach(head: &Mat4, body_yaw: f64) -> Result<[f64; 6]> {
+    check_rigid(head)?;
+    if !body_yaw.is_finite() {
+        return Err(Error::Kinematics("body yaw is not finite".into()));
+    }
     let angles = stewart_angles(head, body_yaw);
     for (k, angle) in angles.iter().enumerate() {
         if angle.is_nan() {

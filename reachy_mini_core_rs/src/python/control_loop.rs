@@ -36,6 +36,16 @@ pub(super) struct Snapshot {
 
 #[pymethods]
 impl Snapshot {
+    /// The move whose goals the last write carried, or None.
+    #[getter]
+    fn move_id(&self) -> Option<String> {
+        self.inner.move_id.clone()
+    }
+    /// The time (s from the move's start) at which those goals were computed.
+    #[getter]
+    fn move_time(&self) -> f64 {
+        self.inner.move_time
+    }
     /// Sequence number, +1 per cycle that read positions.
     #[getter]
     fn seq(&self) -> u64 {
@@ -210,6 +220,9 @@ impl ControlLoop {
         max_retries = 3,
         watchdog_ms = 0,
         limits = None,
+        max_velocity = None,
+        max_acceleration = None,
+        automatic_body_yaw = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -223,6 +236,9 @@ impl ControlLoop {
         max_retries: u32,
         watchdog_ms: u32,
         limits: Option<&Bound<'_, PyAny>>,
+        max_velocity: Option<&Bound<'_, PyAny>>,
+        max_acceleration: Option<&Bound<'_, PyAny>>,
+        automatic_body_yaw: bool,
     ) -> PyResult<Self> {
         let backend = match backend {
             "sim" => {
@@ -249,7 +265,18 @@ impl ControlLoop {
             let limits: Vec<(String, (f64, f64))> = mapping_items(limits)?;
             config.narrow_limits(&limits).py_err(py)?;
         }
+        for (velocity, given) in [(true, max_velocity), (false, max_acceleration)] {
+            let Some(given) = given.filter(|g| !g.is_none()) else { continue };
+            let items: Vec<(String, f64)> = match given.extract::<f64>() {
+                Ok(all) => vec![("*".to_string(), all)],
+                Err(_) => mapping_items(given)?,
+            };
+            for (name, value) in items {
+                config.set_motion_limit(velocity, &name, value).py_err(py)?;
+            }
+        }
         let inner = control_loop::ControlLoop::new(backend, config).py_err(py)?;
+        inner.set_automatic_body_yaw(automatic_body_yaw);
         Ok(ControlLoop { inner })
     }
 
@@ -339,7 +366,7 @@ impl ControlLoop {
         });
         snapshot.map(|inner| Snapshot { inner, bus_state: state.as_str() })
     }
-    /// Queue goal positions by joint name for the next write.
+    /// Set streamed targets by joint name; shaped by the loop, refused while a move runs.
     fn set_goals(&self, py: Python<'_>, goals: &Bound<'_, PyAny>) -> PyResult<()> {
         let items: Vec<(String, f64)> = mapping_items(goals)?;
         py.detach(|| self.inner.set_goals(&items)).py_err(py)
@@ -360,5 +387,91 @@ impl ControlLoop {
     }
     fn stats(&self, py: Python<'_>) -> LoopStats {
         LoopStats { inner: py.detach(|| self.inner.stats()) }
+    }
+    /// Per joint: (max velocity rad/s, max acceleration rad/s²).
+    #[getter]
+    fn motion_limits(&self) -> BTreeMap<&'static str, (f64, f64)> {
+        let config = self.inner.config();
+        joints::JOINT_NAMES
+            .iter()
+            .enumerate()
+            .map(|(k, name)| (*name, (config.max_velocity[k], config.max_acceleration[k])))
+            .collect()
+    }
+    fn set_automatic_body_yaw(&self, enabled: bool) {
+        self.inner.set_automatic_body_yaw(enabled);
+    }
+    /// Start a goto from the present state; return its id.
+    #[pyo3(signature = (
+        move_id, duration, *, interpolation = "minjerk", head = None, body_yaw = None,
+        antennas = None, joints = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn goto(
+        &self,
+        py: Python<'_>,
+        move_id: &str,
+        duration: f64,
+        interpolation: &str,
+        head: Option<PyRef<'_, super::kinematics::HeadPose>>,
+        body_yaw: Option<f64>,
+        antennas: Option<(f64, f64)>,
+        joints: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let warp = crate::motion::Warp::parse(interpolation).py_err(py)?;
+        let joints: Vec<(String, f64)> = match joints.filter(|j| !j.is_none()) {
+            Some(j) => mapping_items(j)?,
+            None => Vec::new(),
+        };
+        let target = super::motion::target(head, body_yaw, antennas, joints);
+        py.detach(|| self.inner.goto(move_id, &target, duration, warp)).py_err(py)
+    }
+    /// Run a joint trajectory from the present state; return its id.
+    fn joint_trajectory(
+        &self,
+        py: Python<'_>,
+        move_id: &str,
+        names: Vec<String>,
+        points: Vec<super::motion::PointTuple>,
+    ) -> PyResult<String> {
+        let points = super::motion::points(points);
+        py.detach(|| self.inner.joint_trajectory(move_id, &names, &points)).py_err(py)
+    }
+    /// Run head poses at times from the start; return its id.
+    fn head_trajectory(
+        &self,
+        py: Python<'_>,
+        move_id: &str,
+        points: Vec<(f64, PyRef<'_, super::kinematics::HeadPose>)>,
+    ) -> PyResult<String> {
+        let points = super::motion::head_points(points);
+        py.detach(|| self.inner.head_trajectory(move_id, &points)).py_err(py)
+    }
+    fn wake_up(&self, py: Python<'_>, move_id: &str) -> PyResult<String> {
+        py.detach(|| self.inner.wake_up(move_id)).py_err(py)
+    }
+    fn goto_sleep(&self, py: Python<'_>, move_id: &str) -> PyResult<String> {
+        py.detach(|| self.inner.goto_sleep(move_id)).py_err(py)
+    }
+    /// End the running move where it is; its id, or None.
+    fn stop_move(&self, py: Python<'_>) -> Option<String> {
+        py.detach(|| self.inner.stop_move())
+    }
+    /// The running move: id, kind, elapsed, duration; None when none runs.
+    fn running_move<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some((id, kind, elapsed, duration)) = py.detach(|| self.inner.running_move()) else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("id", id)?;
+        d.set_item("kind", kind)?;
+        d.set_item("elapsed", elapsed)?;
+        d.set_item("duration", duration)?;
+        Ok(Some(d))
+    }
+    /// The move events since the last call, oldest first.
+    fn take_move_events<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let events = py.detach(|| self.inner.take_move_events());
+        events.iter().map(|e| super::motion::event_dict(py, e)).collect()
     }
 }

@@ -17,6 +17,7 @@ pub(super) struct Exceptions {
     pub(super) bus: Py<PyType>,
     pub(super) limit: Py<PyType>,
     pub(super) kinematics: Py<PyType>,
+    pub(super) motion: Py<PyType>,
 }
 
 static EXCEPTIONS: PyOnceLock<Exceptions> = PyOnceLock::new();
@@ -72,10 +73,16 @@ pub(super) fn exceptions(py: Python<'_>) -> PyResult<&'static Exceptions> {
         let kinematics = new_exception(
             py,
             "KinematicsError",
-            vec![core.bind(py).clone().into_any(), value_error],
+            vec![core.bind(py).clone().into_any(), value_error.clone()],
             "A head pose is not finite or not reachable.",
         )?;
-        Ok(Exceptions { core, protocol, crc, length, header, bus, limit, kinematics })
+        let motion = new_exception(
+            py,
+            "MotionError",
+            vec![core.bind(py).clone().into_any(), value_error],
+            "A move or a streamed target the motion layer refuses.",
+        )?;
+        Ok(Exceptions { core, protocol, crc, length, header, bus, limit, kinematics, motion })
     })
 }
 
@@ -96,6 +103,7 @@ pub(super) fn to_py(py: Python<'_>, error: Error) -> PyErr {
         | Error::TorqueLeftOff(_) => &exc.bus,
         Error::Limit(_) => &exc.limit,
         Error::Kinematics(_) => &exc.kinematics,
+        Error::Motion(_) => &exc.motion,
     };
     let _ = &exc.core;
     PyErr::from_type(class.bind(py).clone(), error.to_string())

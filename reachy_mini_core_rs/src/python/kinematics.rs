@@ -25,7 +25,7 @@ pub(super) struct HeadPose {
 }
 
 impl HeadPose {
-    fn matrix4(&self) -> kinematics::Mat4 {
+    pub(super) fn matrix4(&self) -> kinematics::Mat4 {
         kinematics::Pose {
             x: self.x,
             y: self.y,
@@ -37,7 +37,7 @@ impl HeadPose {
         .matrix()
     }
 
-    fn of_matrix(m: &kinematics::Mat4) -> Self {
+    pub(super) fn of_matrix(m: &kinematics::Mat4) -> Self {
         let p = kinematics::Pose::from_matrix(m);
         HeadPose { x: p.x, y: p.y, z: p.z, roll: p.roll, pitch: p.pitch, yaw: p.yaw }
     }

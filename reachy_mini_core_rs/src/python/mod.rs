@@ -6,6 +6,7 @@
 mod control_loop;
 mod errors;
 mod kinematics;
+mod motion;
 mod protocol;
 mod sim;
 
@@ -37,6 +38,13 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BusError", exc.bus.bind(py))?;
     m.add("LimitError", exc.limit.bind(py))?;
     m.add("KinematicsError", exc.kinematics.bind(py))?;
+    m.add("MotionError", exc.motion.bind(py))?;
+    m.add("DEFAULT_MAX_VELOCITY", crate::motion::DEFAULT_MAX_VELOCITY)?;
+    m.add("DEFAULT_MAX_ACCELERATION", crate::motion::DEFAULT_MAX_ACCELERATION)?;
+    m.add("MOVE_KINDS", PyTuple::new(py, crate::motion::MOVE_KIND_NAMES)?)?;
+    m.add("INTERPOLATIONS", PyTuple::new(py, crate::motion::WARP_NAMES)?)?;
+    m.add_function(wrap_pyfunction!(motion::time_warp, m)?)?;
+    m.add_function(wrap_pyfunction!(motion::interpolate_head_pose, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::crc16, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::encode_instruction, m)?)?;
     m.add_function(wrap_pyfunction!(protocol::decode_status, m)?)?;
