@@ -72,11 +72,14 @@ def parse_move_event(level: int, message: str, values: dict[str, str]) -> MoveEv
     event = values.get(moves.EVENT_KEY, "")
     if event not in moves.EVENTS:
         raise MoveEventError(f"move event event {event!r} is not one of {', '.join(moves.EVENTS)}")
+    # The hardware node puts the event's name in the message when there is no reason (and
+    # for a start or a completion, which have none).
+    reason = message if event in (moves.CANCELLED, moves.FAILED) and message != event else ""
     return MoveEvent(
         move_id=move_id,
         kind=kind,
         event=event,
-        reason=message,
+        reason=reason,
         duration=_seconds(values, moves.DURATION_KEY),
         time=_seconds(values, moves.TIME_KEY),
         level=level,

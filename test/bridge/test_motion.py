@@ -53,6 +53,22 @@ def test_a_move_event_is_read_from_its_values_and_message() -> None:
 
 
 @pytest.mark.parametrize(
+    ("event", "message", "reason"),
+    [
+        ("started", "started", ""),
+        ("completed", "completed", ""),
+        ("cancelled", "replaced by goto 'g-2'", "replaced by goto 'g-2'"),
+        ("cancelled", "cancelled", ""),
+        ("failed", "motor stewart_2 stopped answering", "motor stewart_2 stopped answering"),
+        ("failed", "", ""),
+    ],
+)
+def test_only_a_cancel_or_a_failure_has_a_reason(event: str, message: str, reason: str) -> None:
+    # The hardware node's message is the reason, or the event's name when there is none.
+    assert parse_move_event(0, message, {**GOOD, "event": event}).reason == reason
+
+
+@pytest.mark.parametrize(
     ("change", "said"),
     [
         ({"move_id": ""}, "move_id"),
