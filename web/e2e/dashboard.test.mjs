@@ -193,6 +193,84 @@ describe('dashboard on the running stack', () => {
     }
   })
 
+  /** Wait until the last move shown ended as `event`, and return the text shown. */
+  async function moveEnded(page, text) {
+    const shown = (testId) => page.getByTestId(testId).textContent({ timeout: 1000 }).catch(() => null)
+    await waitFor(async () => (await shown('move-outcome')) === text, MOVE_TIMEOUT_MS, `"${text}" shown`).catch(
+      async (err) => {
+        const controls = await shown('controls')
+        throw new Error(`${err.message}\nthe controls show: ${controls}\n${stack.logs()}`)
+      },
+    )
+  }
+
+  it('wakes the robot up from the controls and shows the move running, then completed', { timeout: 120_000 }, async () => {
+    const { page, context, errors } = await openPage('/')
+    try {
+      await unlock(page, stack.token)
+      await page.getByTestId('joint-right_antenna').waitFor({ timeout: 20_000 })
+      await page.getByTestId('torque-on').click()
+      await page.getByTestId('command-ok').waitFor({ timeout: 15_000 })
+      // Away from the neutral pose first, so that the wake up has a way to go.
+      await page.getByTestId('control-right_antenna-value').fill('1.2')
+      await page.getByTestId('send-antennas').click()
+      await waitFor(
+        async () => Math.abs((await shownJoint(page, 'right_antenna')) - 1.2) < 0.05,
+        MOVE_TIMEOUT_MS,
+        'the shown right_antenna to reach 1.2 rad',
+      )
+      await page.getByTestId('wake-up').click()
+      const progress = page.getByTestId('move-progress')
+      await progress.waitFor({ timeout: 15_000 })
+      assert.match(await progress.textContent(), /^Wake up running: \d+\.\d \/ \d+\.\d s$/)
+      await screenshot(page, 'move-wake-up-running')
+      await moveEnded(page, 'Wake up completed')
+      assert.equal(await progress.count(), 0)
+      await waitFor(
+        async () => Math.abs(await shownJoint(page, 'right_antenna')) < 0.3,
+        MOVE_TIMEOUT_MS,
+        'the right antenna back near neutral',
+      )
+      await screenshot(page, 'move-wake-up-completed')
+      assert.deepEqual(errors.map(String), [])
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('moves the head with a goto that takes the duration set in the controls', { timeout: 120_000 }, async () => {
+    const { page, context } = await openPage('/')
+    try {
+      await unlock(page, stack.token)
+      await page.getByTestId('joint-head_yaw').waitFor({ timeout: 20_000 })
+      await page.getByTestId('torque-on').click()
+      await page.getByTestId('command-ok').waitFor({ timeout: 15_000 })
+      const goal = (-15 * Math.PI) / 180
+      assert.ok(Math.abs((await shownJoint(page, 'head_yaw')) - goal) > 0.1, 'the head is already at the goal')
+      await page.getByTestId('goto-duration').fill('3')
+      await page.getByTestId('goto-interpolation').selectOption('ease_in_out')
+      await page.getByTestId('control-head-yaw-value').fill('-15')
+      const sentAt = Date.now()
+      await page.getByTestId('send-head-pose').click()
+      await page.getByTestId('command-ok').waitFor({ timeout: 15_000 })
+      const progress = page.getByTestId('move-progress')
+      await progress.waitFor({ timeout: 15_000 })
+      assert.match(await progress.textContent(), /^Goto running: \d\.\d \/ 3\.0 s$/)
+      await waitFor(
+        async () => Math.abs((await shownJoint(page, 'head_yaw')) - goal) < 0.02,
+        MOVE_TIMEOUT_MS,
+        'the shown head_yaw to reach -15°',
+      )
+      // A goto of 3 s, not a step: the head got there after most of the duration.
+      const tookS = (Date.now() - sentAt) / 1000
+      assert.ok(tookS > 2.4, `the head reached its goal in ${tookS} s`)
+      await moveEnded(page, 'Goto completed')
+      await screenshot(page, 'move-goto-completed')
+    } finally {
+      await context.close()
+    }
+  })
+
   it('shows the reason when the bridge refuses a command', { timeout: 60_000 }, async () => {
     const { page, context } = await openPage('/')
     try {

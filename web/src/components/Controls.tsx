@@ -248,7 +248,7 @@ export function Controls() {
       </fieldset>
       <p aria-live="polite">
         {held && (
-          <span className="level-1" data-testid="move-running-notice">
+          <span className="warn" data-testid="move-running-notice">
             A move is running: dragging sends nothing until it ends or is stopped.{' '}
           </span>
         )}

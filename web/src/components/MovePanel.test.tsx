@@ -24,7 +24,7 @@ describe('MovePanel', () => {
 
   it.each([
     ['completed', '', 'Sleep completed', 'muted'],
-    ['cancelled', 'stopped', 'Sleep cancelled: stopped', 'level-1'],
+    ['cancelled', 'stopped', 'Sleep cancelled: stopped', 'warn'],
     ['failed', 'motor stewart_1 stopped answering', 'Sleep failed: motor stewart_1 stopped answering', 'error'],
   ] as const)('shows a move %s with its reason', (event, reason, text, className) => {
     render(

@@ -38,11 +38,14 @@ function MoveProgress({ move }: { move: RunningMoveState }) {
 }
 
 function Outcome({ last }: { last: MoveOutcome }) {
-  const className = last.event === 'completed' ? 'muted' : last.event === 'cancelled' ? 'level-1' : 'error'
+  const className = last.event === 'completed' ? 'muted' : last.event === 'cancelled' ? 'warn' : 'error'
   return (
-    <p data-testid="move-outcome" data-event={last.event} data-move-id={last.moveId} className={className}>
-      {kindName(last.kind)} {last.event}
-      {last.reason ? `: ${last.reason}` : ''}
+    <p>
+      <span className="muted">Last move: </span>
+      <span data-testid="move-outcome" data-event={last.event} data-move-id={last.moveId} className={className}>
+        {kindName(last.kind)} {last.event}
+        {last.reason ? `: ${last.reason}` : ''}
+      </span>
     </p>
   )
 }
