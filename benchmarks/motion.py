@@ -11,8 +11,9 @@ bridge to its sync write on the bus.
    velocity limit.
 3. The whole stack (`reachy-mini bringup`) with its hardware node on a pseudo-terminal served
    by a simulated bus in this process: --targets streamed joint targets are POSTed to the
-   bridge one at a time; each latency runs from just before the request is sent to the moment
-   the simulated motor's goal register changes (polled at ~20 kHz), p50/p99/max.
+   bridge one at a time, then as many published straight to /reachy_mini/joint_commands;
+   each latency runs from just before the target is sent to the moment the simulated motor's
+   goal register changes (polled at ~20 kHz), p50/p99/max.
 
 Run: .venv/bin/python benchmarks/motion.py [--seconds 10] [--targets 200]
 """
@@ -102,8 +103,24 @@ def jerk() -> None:
     )
 
 
+def goal_changes(sim: core.SimBus, motor_id: int, before: int, t0: float) -> float | None:
+    """The time the motor's goal register leaves `before`, polled for up to 1 s from t0."""
+    while time.perf_counter() - t0 < 1.0:
+        if sim.motor(motor_id)["goal"] != before:
+            return time.perf_counter()
+        time.sleep(0.00005)
+    return None
+
+
 def latency(targets: int) -> None:
-    """Print the latency from a streamed target's request to the bridge to its sync write."""
+    """Print the latency from a streamed target sent to its sync write, over HTTP to the bridge
+    and over DDS straight to the hardware node."""
+    import httpx
+    from sensor_msgs.msg import JointState
+    from support import RosClient
+
+    # This process polls without holding the GIL for long; its own ROS thread must not wait.
+    sys.setswitchinterval(0.0002)
     sim = core.SimBus(1_000_000)
     pty = core.PtyBus(sim)
     right_id = 17
@@ -111,37 +128,47 @@ def latency(targets: int) -> None:
         tempfile.TemporaryDirectory() as tmp,
         running_stack(Path(tmp), "--backend", "serial", "--serial-port", pty.path) as stack,
     ):
-        import httpx
-
         client = httpx.Client(
             base_url=stack.base_url, headers={"Authorization": f"Bearer {stack.token}"}
         )
-        latencies = []
-        value = 0.3
-        for i in range(targets + 10):
-            value = -value
-            time.sleep(0.15)  # the previous target shaped to its end
-            before = sim.motor(right_id)["goal"]
-            t0 = time.perf_counter()
+        ros = RosClient("motion_benchmark", domain_id=stack.domain_id)
+        publisher = ros.node.create_publisher(JointState, "/reachy_mini/joint_commands", 10)
+        time.sleep(2.0)
+
+        def send_http(value: float) -> bool:
             reply = client.post("/api/commands/joints", json={"goals": {"right_antenna": value}})
-            changed = None
-            while time.perf_counter() - t0 < 1.0:
-                if sim.motor(right_id)["goal"] != before:
-                    changed = time.perf_counter()
-                    break
-                time.sleep(0.00005)
-            if reply.status_code != 200 or changed is None:
-                print(f"target {i}: {reply.status_code} {reply.text[:200]}", file=sys.stderr)
-                continue
-            if i >= 10:  # the first ones warm the stack up
-                latencies.append((changed - t0) * 1e3)
+            return reply.status_code == 200
+
+        def send_dds(value: float) -> bool:
+            publisher.publish(JointState(name=["right_antenna"], position=[value]))
+            return True
+
+        for name, send in (
+            ("HTTP to the bridge", send_http),
+            ("DDS to the hardware node", send_dds),
+        ):
+            latencies = []
+            value = 0.3
+            for i in range(targets + 10):
+                value = -value
+                time.sleep(0.15)  # the previous target shaped to its end
+                before = sim.motor(right_id)["goal"]
+                t0 = time.perf_counter()
+                ok = send(value)
+                changed = goal_changes(sim, right_id, before, t0)
+                if not ok or changed is None:
+                    print(f"{name}: target {i} did not reach the bus", file=sys.stderr)
+                    continue
+                if i >= 10:  # the first ones warm the path up
+                    latencies.append((changed - t0) * 1e3)
+            print(f"streamed target, {name} -> sync write, {len(latencies)} targets")
+            print(
+                f"  p50 {percentile(latencies, 50):6.2f} ms  p99 {percentile(latencies, 99):6.2f} "
+                f"ms  max {max(latencies):6.2f} ms  (2 loop periods: {2 * PERIOD * 1e3:.0f} ms)"
+            )
         client.close()
+        ros.close()
     pty.stop()
-    print(f"streamed target: request to the bridge -> sync write, {len(latencies)} targets")
-    print(
-        f"  p50 {percentile(latencies, 50):6.2f} ms  p99 {percentile(latencies, 99):6.2f} ms  "
-        f"max {max(latencies):6.2f} ms  (2 loop periods: {2 * PERIOD * 1e3:.0f} ms)"
-    )
 
 
 def main() -> None:
