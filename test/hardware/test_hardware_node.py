@@ -10,17 +10,16 @@ from collections.abc import Iterator
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import PoseStamped
+from hardware_support import start_hardware_node
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool
 from support import (
-    BIN,
     Process,
     RosClient,
     TopicRecorder,
     call_service,
     diagnostic_statuses,
     private_domain,
-    start_process,
     status_values,
     wait_for,
 )
@@ -50,13 +49,7 @@ def module_domain() -> int:
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory, module_domain: int) -> Iterator[Process]:
     """Run one hardware node on the simulated bus for the module."""
-    log_dir = tmp_path_factory.mktemp("hardware_node")
-    process = start_process(
-        "hardware_node",
-        [str(BIN / "hardware_node"), "--ros-args", "-p", "diagnostic_updater.period:=0.5"],
-        log_dir,
-        {"ROS_DOMAIN_ID": str(module_domain)},
-    )
+    process = start_hardware_node(tmp_path_factory.mktemp("hardware_node"), module_domain)
     yield process
     process.stop()
 

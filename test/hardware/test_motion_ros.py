@@ -13,18 +13,17 @@ import pytest
 from builtin_interfaces.msg import Duration
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import PoseStamped, Transform
+from hardware_support import start_hardware_node
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 from std_srvs.srv import SetBool, Trigger
 from support import (
-    BIN,
     Process,
     RosClient,
     TopicRecorder,
     call_service,
     diagnostic_statuses,
     private_domain,
-    start_process,
     status_values,
     wait_for,
 )
@@ -50,12 +49,7 @@ def module_domain() -> int:
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory, module_domain: int) -> Iterator[Process]:
-    process = start_process(
-        "hardware_node",
-        [str(BIN / "hardware_node"), "--ros-args", "-p", "diagnostic_updater.period:=0.5"],
-        tmp_path_factory.mktemp("motion_node"),
-        {"ROS_DOMAIN_ID": str(module_domain)},
-    )
+    process = start_hardware_node(tmp_path_factory.mktemp("motion_node"), module_domain)
     yield process
     process.stop()
 
