@@ -83,12 +83,39 @@ impl SetupReport {
     }
 }
 
+/// Tries of one register read or write: a reply lost or garbled once (a noisy bus, a busy
+/// machine) costs a retry, not the configure. Register writes are idempotent.
+const TRIES: usize = 3;
+
+fn transient(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Timeout { .. }
+            | Error::Checksum { .. }
+            | Error::Length(_)
+            | Error::Header
+            | Error::IncorrectId { .. }
+            | Error::Malformed(_)
+    )
+}
+
+fn retried<T>(mut call: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut outcome = call();
+    for _ in 1..TRIES {
+        match &outcome {
+            Err(e) if transient(e) => outcome = call(),
+            _ => break,
+        }
+    }
+    outcome
+}
+
 /// Registers of motor k that differ from the table.
 pub fn differences(bus: &mut Bus, k: usize) -> Result<Vec<Difference>> {
     let id = MOTOR_IDS[k];
     let mut found = Vec::new();
     for (register, expected) in configuration(k) {
-        let value = bus.read_register(id, register)?;
+        let value = retried(|| bus.read_register(id, register))?;
         if value != expected {
             found.push(Difference { id, motor: MOTOR_NAMES[k], register, found: value, expected });
         }
@@ -123,7 +150,7 @@ fn refused(e: &Error) -> bool {
 /// Write the differing registers of one motor with torque off, then read each one back.
 fn flash(bus: &mut Bus, found: &[Difference], report: &mut SetupReport) -> Result<()> {
     let Some(id) = found.first().map(|d| d.id) else { return Ok(()) };
-    if let Err(e) = bus.write_register(id, registers::TORQUE_ENABLE, 0) {
+    if let Err(e) = retried(|| bus.write_register(id, registers::TORQUE_ENABLE, 0)) {
         if !refused(&e) {
             return Err(e);
         }
@@ -135,12 +162,12 @@ fn flash(bus: &mut Bus, found: &[Difference], report: &mut SetupReport) -> Resul
     }
     for difference in found {
         let register = difference.register;
-        let reason = match bus.write_register(id, register, difference.expected) {
+        let reason = match retried(|| bus.write_register(id, register, difference.expected)) {
             Ok(()) => None,
             Err(e) if refused(&e) => Some(e.to_string()),
             Err(e) => return Err(e),
         };
-        let now = bus.read_register(id, register)?;
+        let now = retried(|| bus.read_register(id, register))?;
         let after = Difference { found: now, ..difference.clone() };
         match reason {
             None if now == difference.expected => report.written.push(difference.clone()),

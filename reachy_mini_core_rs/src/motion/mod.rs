@@ -6,8 +6,9 @@
 //! limits, velocity limits) before it is queued; the loop starts it at its next tick, which is
 //! the move's t = 0, and evaluates it at every tick after. It ends as completed (the tick at
 //! or past its duration writes its end), cancelled (stopped, replaced by another move, torque
-//! changed, loop stopped) or failed (a tick could not be solved, or the loop paused). While a
-//! move runs, streamed targets are refused with `move_running`.
+//! changed, loop stopped) or failed (a tick could not be solved, or the loop stopped driving
+//! the motors for more than 0.25 s). A shorter stall of the loop delays the move by as much.
+//! While a move runs, streamed targets are refused with `move_running`.
 
 mod path;
 mod plans;
@@ -16,7 +17,7 @@ mod shaper;
 mod warp;
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use path::{MoveKind, Plan, MOVE_KIND_NAMES};
 pub use plans::{
@@ -36,9 +37,12 @@ pub const MAX_DURATION_S: f64 = 60.0;
 pub const DEFAULT_MAX_VELOCITY: f64 = 6.0;
 /// Default acceleration limit of every joint, rad/s²: full speed in 60 ms.
 pub const DEFAULT_MAX_ACCELERATION: f64 = 100.0;
-/// A running move fails when the loop did not tick for this many periods (bus down, loop
-/// stopped): resuming it would jump.
-const GAP_PERIODS: f64 = 4.0;
+/// A running move fails when the loop did not drive the motors for this long (bus down, loop
+/// stopped): the robot may have moved meanwhile. A shorter stall (a busy machine) delays the
+/// move by the stall instead: it resumes where it was, without a jump.
+const MAX_GAP_S: f64 = 0.25;
+/// A gap of more than this many periods is a stall.
+const STALL_PERIODS: f64 = 4.0;
 /// Move events kept for the caller.
 const EVENT_CAPACITY: usize = 256;
 
@@ -200,7 +204,12 @@ impl Motion {
         };
         let gap = now.saturating_duration_since(running.last_tick).as_secs_f64();
         running.last_tick = now;
-        if gap > GAP_PERIODS * period {
+        if gap > STALL_PERIODS * period && gap <= MAX_GAP_S {
+            // Resume one period after the last tick's time, as if the stall had not happened;
+            // a late tick of a few periods keeps the move on the wall clock.
+            running.started += Duration::from_secs_f64(gap - period);
+        }
+        if gap > MAX_GAP_S {
             let running = self.running.take().expect("checked above");
             let reason = format!(
                 "the loop did not drive the motors for {:.0} ms (bus down or loop stopped); \

@@ -303,14 +303,19 @@ fn moves_start_at_a_tick_end_within_one_period_and_preempt_each_other() {
 }
 
 #[test]
-fn a_move_fails_when_the_loop_paused() {
+fn a_short_stall_delays_a_move_and_a_long_one_fails_it() {
     let mut goals = neutral();
     let mut motion = Motion::default();
     let target = Target { antennas: Some([0.5, -0.5]), ..Target::default() };
     motion.queue(goto("p".into(), &present(goals), &target, 1.0, Warp::MinJerk).unwrap());
     let now = Instant::now();
     tick(&mut motion, now, &mut goals);
+    // A stall of 100 ms delays the move: it resumes one period after where it was.
     let out = tick(&mut motion, now + Duration::from_millis(100), &mut goals);
+    assert!((out.move_time - PERIOD).abs() < 1e-9, "{}", out.move_time);
+    assert!(motion.running.is_some());
+    // Half a second without a tick (bus down): it fails where it was.
+    let out = tick(&mut motion, now + Duration::from_millis(700), &mut goals);
     assert!(out.goals.iter().all(|g| g.is_none()));
     let last = motion.events.back().unwrap();
     assert_eq!(last.event, "failed");
