@@ -1,0 +1,1 @@
+"""Serve the protocol of the robot's app SDK: its WebSocket `/ws/sdk` and REST routes."""
