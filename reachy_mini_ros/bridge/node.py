@@ -41,6 +41,7 @@ from reachy_mini_ros.bridge.logs import configure_logging, get_logger
 from reachy_mini_ros.bridge.motion import MoveEventError, parse_move_event
 from reachy_mini_ros.bridge.outcomes import Outcome, Outcomes, header_stamped, level_of
 from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
+from reachy_mini_ros.bridge.sdk.trust import TrustedNetworkError, parse_networks
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.server import BridgeServer, listening_socket
 from reachy_mini_ros.bridge.state import DiagnosticStatus
@@ -74,6 +75,8 @@ class BridgeNode(Node):
         self.declare_parameter("health_check_interval", 30.0)
         self.declare_parameter("web_dist", "")
         self.declare_parameter("max_rate_hz", 200.0)
+        self.declare_parameter("sdk_trusted_networks", [""])
+        self.declare_parameter("sdk_mdns", False)
         self.bridge: Bridge | None = None
         self.node_name = self.get_fully_qualified_name()
         self._joint_pub = self.create_publisher(JointState, "/reachy_mini/joint_commands", 10)
@@ -123,6 +126,7 @@ class BridgeNode(Node):
                 return None
 
         origins = [o for o in (value("cors_origins") or []) if o]
+        trusted = [n for n in (value("sdk_trusted_networks") or []) if n]
         return BridgeConfig(
             api_host=str(value("api_host")),
             api_port=int(value("api_port")),
@@ -134,6 +138,8 @@ class BridgeNode(Node):
             web_dist=str(value("web_dist")),
             max_rate_hz=float(value("max_rate_hz")),
             data_dir=default_data_dir(),
+            sdk_trusted_networks=trusted,
+            sdk_mdns=bool(value("sdk_mdns")),
         )
 
     def reset_subscriptions(self) -> None:
@@ -373,6 +379,14 @@ def main(args: list[str] | None = None) -> None:
     node = BridgeNode()
     config = node.bridge_config()
     log_file = configure_logging(config.data_dir / "logs", debug=config.debug)
+    try:
+        parse_networks(config.sdk_trusted_networks)
+    except TrustedNetworkError as exc:
+        log.error("refusing_to_start", reason=str(exc))
+        print(f"bridge_node: {exc}", file=sys.stderr)
+        node.destroy_node()
+        rclpy.try_shutdown()
+        sys.exit(2)
     try:
         token = resolve_token(config)
     except InsecureBindError as exc:

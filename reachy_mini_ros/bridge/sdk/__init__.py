@@ -1,1 +1,1 @@
-"""Serve the protocol of the robot's app SDK: its WebSocket `/ws/sdk` and REST routes."""
+"""The vendor SDK's protocol, served by the bridge: what Reachy Mini apps talk to."""
