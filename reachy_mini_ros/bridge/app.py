@@ -26,6 +26,7 @@ from reachy_mini_ros.bridge.routes import (
 )
 from reachy_mini_ros.bridge.routes.web import web_router
 from reachy_mini_ros.bridge.runtime import Bridge
+from reachy_mini_ros.bridge.sdk import ws as sdk_ws
 from reachy_mini_ros.interface.share import share_dir
 
 API_VERSION = "1.0.0"
@@ -78,6 +79,7 @@ def create_app(bridge: Bridge | None = None) -> FastAPI:
         moves,
         metrics,
         ws,
+        sdk_ws,
     ):
         app.include_router(module.router)
     dist = Path(config.web_dist) if config.web_dist else default_web_dist()

@@ -26,6 +26,9 @@ import uvicorn
 from diagnostic_msgs.msg import DiagnosticArray, KeyValue
 from diagnostic_msgs.msg import DiagnosticStatus as DiagnosticStatusMsg
 from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import Parameter as ParameterMsg
+from rcl_interfaces.msg import ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
 from rclpy.exceptions import ParameterUninitializedException
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
@@ -59,6 +62,9 @@ SERVICE_WAIT_S = 2.0
 # one (over 64 KiB) with an error instead of uvicorn closing the connection.
 WS_MAX_WIRE_BYTES = 1024 * 1024
 SWITCH_INTERVAL_S = 0.001
+# The hardware node's standard parameter service, and the one parameter set through it.
+HARDWARE_SET_PARAMETERS = f"/{status.HARDWARE_NODE}/set_parameters"
+AUTOMATIC_BODY_YAW = "automatic_body_yaw"
 
 
 class BridgeNode(Node):
@@ -88,6 +94,7 @@ class BridgeNode(Node):
             name: self.create_client(Trigger, name)
             for name in (moves.WAKE_UP_SERVICE, moves.GOTO_SLEEP_SERVICE, moves.STOP_MOVE_SERVICE)
         }
+        self._set_parameters: Any = self.create_client(SetParameters, HARDWARE_SET_PARAMETERS)
         # Outcomes awaited by the web side, by (command, stamp): its loop and future.
         self._outcomes = Outcomes()
         # The hardware node's command_deadline_s, as its command path status reports it.
@@ -328,6 +335,25 @@ class BridgeNode(Node):
             self._torque, "/reachy_mini/enable_torque", SetBool.Request(data=enabled)
         )
         return bool(response.success), str(response.message)
+
+    async def set_automatic_body_yaw(self, enabled: bool) -> tuple[bool, str]:
+        """Set the hardware node's automatic_body_yaw; return whether it took it, and why not.
+
+        Raises ServiceUnavailableError when its parameter service is not offered.
+        """
+        request = SetParameters.Request(
+            parameters=[
+                ParameterMsg(
+                    name=AUTOMATIC_BODY_YAW,
+                    value=ParameterValue(type=ParameterType.PARAMETER_BOOL, bool_value=enabled),
+                )
+            ]
+        )
+        response = await self._call(self._set_parameters, HARDWARE_SET_PARAMETERS, request)
+        result = response.results[0] if response.results else None
+        if result is None:
+            return False, "the hardware node answered no result"
+        return bool(result.successful), str(result.reason)
 
     async def call_move_service(self, service: str) -> tuple[bool, str]:
         """Call a move's Trigger service; raise ServiceUnavailableError if it is absent."""
