@@ -26,6 +26,7 @@ from reachy_mini_ros.bridge.routes import (
 )
 from reachy_mini_ros.bridge.routes.web import web_router
 from reachy_mini_ros.bridge.runtime import Bridge
+from reachy_mini_ros.bridge.sdk import rest as sdk_rest
 from reachy_mini_ros.interface.share import share_dir
 
 API_VERSION = "1.0.0"
@@ -80,6 +81,9 @@ def create_app(bridge: Bridge | None = None) -> FastAPI:
         ws,
     ):
         app.include_router(module.router)
+    # The vendor daemon's routes, for the apps of its SDK (docs/vendor-sdk.md).
+    app.include_router(sdk_rest.router)
+    app.include_router(sdk_rest.ws_router)
     dist = Path(config.web_dist) if config.web_dist else default_web_dist()
     app.include_router(web_router(dist))
     if config.cors_origins:

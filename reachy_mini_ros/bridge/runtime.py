@@ -114,6 +114,8 @@ class Bridge:
         self.ros = ros
         self.state = RobotState()
         self.moves = MoveTracker()
+        # Called with every move event, on the ROS thread (the vendor SDK's move updates).
+        self.move_listeners: list[Callable[[MoveEvent], None]] = []
         self.metrics = Metrics()
         self.hub = WsHub(self.metrics, config.max_rate_hz)
         self.db: Any = None
@@ -192,6 +194,8 @@ class Bridge:
     def on_move_event(self, event: MoveEvent) -> None:
         """Take one move's start or end (ROS thread): running moves, `moves` channel, audit."""
         self.moves.on_event(event)
+        for listener in list(self.move_listeners):
+            listener(event)
         frame = orjson.dumps({"type": "moves", "data": event.frame_data()}).decode()
         self.hub.publish_threadsafe("moves", frame)
         if event.event not in moves.ENDS:
