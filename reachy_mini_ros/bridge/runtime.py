@@ -117,6 +117,8 @@ class Bridge:
         self.ros = ros
         self.state = RobotState()
         self.moves = MoveTracker()
+        # Called with every move event, on the ROS thread (the vendor SDK's move updates).
+        self.move_listeners: list[Callable[[MoveEvent], None]] = []
         self.metrics = Metrics()
         self.hub = WsHub(self.metrics, config.max_rate_hz)
         self.db: Any = None
@@ -125,10 +127,8 @@ class Bridge:
         self.aggregator: Any = None
         self.server: uvicorn.Server | None = None
         self.process = psutil.Process()
-        # Called from the ROS thread with every joint state and every move event (the app
-        # SDK's WebSocket listens to both).
+        # Called with every joint state, on the ROS thread (the app SDK's WebSocket).
         self.joint_listeners: list[Callable[[JointSample], None]] = []
-        self.move_listeners: list[Callable[[MoveEvent], None]] = []
         # Awaited when the server shuts down, after the /ws clients are told goodbye.
         self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self._diagnostic_levels: dict[str, int] = {}
@@ -203,7 +203,7 @@ class Bridge:
     def on_move_event(self, event: MoveEvent) -> None:
         """Take one move's start or end (ROS thread): running moves, `moves` channel, audit."""
         self.moves.on_event(event)
-        for listener in self.move_listeners:
+        for listener in list(self.move_listeners):
             listener(event)
         frame = orjson.dumps({"type": "moves", "data": event.frame_data()}).decode()
         self.hub.publish_threadsafe("moves", frame)
