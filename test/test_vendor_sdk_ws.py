@@ -519,3 +519,47 @@ def test_an_untrusted_origin_or_host_is_refused_at_the_handshake(sdk_stack: Stac
 def _bridge_alive(sdk_stack: Stack) -> Iterator[None]:
     yield
     assert sdk_stack.process.alive(), sdk_stack.process.log()[-3000:]
+
+
+def test_bad_frames_are_skipped_counted_and_logged_once_per_kind(
+    sdk_stack: Stack, joint_states: TopicRecorder
+) -> None:
+    from websockets.sync.client import connect
+
+    before = settled(joint_states)
+    kinds = {
+        ("invalid_json", "skipped"): "not json {",
+        ("play_sound", "unsupported"): json.dumps({"type": "play_sound", "file": "x.wav"}),
+        ("set_antennas", "malformed"): json.dumps({"type": "set_antennas", "antennas": "up"}),
+        ("set_target", "validation_error"): json.dumps({"type": "set_target", "head": [0.0] * 15}),
+    }
+    counts = {key: sdk_metric(sdk_stack, *key) for key in kinds}
+    url = sdk_stack.base_url.replace("http://", "ws://") + "/ws/sdk"
+    with connect(url, open_timeout=5) as ws:
+        for frame in kinds.values():
+            for _ in range(5):
+                ws.send(frame)
+        wait_for(
+            lambda: all(sdk_metric(sdk_stack, *key) == counts[key] + 5 for key in kinds),
+            5.0,
+            "every bad frame counted",
+        )
+        # The connection is still served.
+        seen = {json.loads(ws.recv(timeout=5))["type"] for _ in range(10)}
+        assert "joint_positions" in seen
+    after = positions(joint_states.latest())
+    for name in MOTOR_JOINT_NAMES:
+        assert after[name] == pytest.approx(before[name], abs=1e-3), name
+    log_text = "".join(p.read_text() for p in (sdk_stack.data_dir / "logs").glob("*.log*"))
+    lines = [json.loads(x) for x in log_text.splitlines() if x.startswith("{")]
+    skipped = [x for x in lines if x.get("event") == "sdk_message_skipped"]
+    assert sum(1 for x in skipped if x.get("kind") == "invalid_json") == 1
+    assert sum(1 for x in skipped if x.get("kind") == "type:play_sound") == 1
+    assert sum(1 for x in skipped if x.get("kind") == "malformed:set_antennas") == 1
+    refused = [
+        x
+        for x in lines
+        if x.get("event") == "sdk_command_refused" and x.get("error") == "validation_error"
+    ]
+    assert len(refused) == 1, refused
+    assert "16 numbers" in refused[0]["reason"]
