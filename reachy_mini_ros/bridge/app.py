@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from reachy_mini_ros.bridge.config import BridgeConfig
 from reachy_mini_ros.bridge.errors import install_error_handlers
+from reachy_mini_ros.bridge.logs import get_logger
 from reachy_mini_ros.bridge.middleware import RequestMiddleware
 from reachy_mini_ros.bridge.routes import (
     commands,
@@ -26,9 +28,13 @@ from reachy_mini_ros.bridge.routes import (
 )
 from reachy_mini_ros.bridge.routes.web import web_router
 from reachy_mini_ros.bridge.runtime import Bridge
+from reachy_mini_ros.bridge.sdk import rest as sdk_rest
+from reachy_mini_ros.bridge.sdk import ws as sdk_ws
+from reachy_mini_ros.bridge.sdk.mdns import MdnsAnnouncement
 from reachy_mini_ros.interface.share import share_dir
 
 API_VERSION = "1.0.0"
+log = get_logger("reachy_mini.bridge.app")
 
 
 def default_web_dist() -> Path:
@@ -45,6 +51,14 @@ def create_app(bridge: Bridge | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bridge.services.start()
+        announcement = None
+        if config.sdk_mdns:
+            announcement = MdnsAnnouncement(config.api_host, config.api_port)
+            try:
+                await asyncio.to_thread(announcement.start)
+            except Exception as exc:  # the bridge serves without it; the log says why
+                log.warning("mdns_failed", error=str(exc))
+                announcement = None
         bridge.emit_event(
             level=0,
             source="bridge",
@@ -56,6 +70,8 @@ def create_app(bridge: Bridge | None = None) -> FastAPI:
             yield
         finally:
             bridge.emit_event(level=0, source="bridge", kind="system", message="bridge stopping")
+            if announcement is not None:
+                await asyncio.to_thread(announcement.stop)
             await bridge.services.stop()
 
     app = FastAPI(
@@ -78,8 +94,12 @@ def create_app(bridge: Bridge | None = None) -> FastAPI:
         moves,
         metrics,
         ws,
+        sdk_ws,
     ):
         app.include_router(module.router)
+    # The vendor daemon's routes, for the apps of its SDK (docs/vendor-sdk.md).
+    app.include_router(sdk_rest.router)
+    app.include_router(sdk_rest.ws_router)
     dist = Path(config.web_dist) if config.web_dist else default_web_dist()
     app.include_router(web_router(dist))
     if config.cors_origins:

@@ -31,6 +31,10 @@ class BridgeConfig:
     events_max_age_s: float = 30 * 24 * 3600.0
     telemetry_max_age_s: float = 7 * 24 * 3600.0
     data_dir: Path = field(default_factory=default_data_dir)
+    # The vendor SDK's surface (bridge/sdk/): peers outside loopback allowed to command it,
+    # as CIDR networks (checked at start), and the mDNS announcement as the vendor's daemon.
+    sdk_trusted_networks: list[str] = field(default_factory=list)
+    sdk_mdns: bool = False
 
     @property
     def is_loopback(self) -> bool:

@@ -46,6 +46,9 @@ class Metrics:
         self.ws_frames_sent: dict[str, int] = defaultdict(int)
         self.ws_frames_dropped: dict[str, int] = defaultdict(int)
         self.restarts: dict[str, int] = defaultdict(int)
+        # The app SDK's WebSocket (/ws/sdk): commands by type and outcome, and its clients.
+        self.sdk_commands: dict[tuple[str, str], int] = defaultdict(int)
+        self.sdk_clients = 0
 
     def observe_request(self, method: str, path: str, status: int, duration_s: float) -> None:
         """Count one HTTP request and its duration."""
@@ -105,6 +108,16 @@ class Metrics:
         for channel, count in sorted(self.ws_frames_dropped.items()):
             labels = _labels((("channel", channel),))
             lines.append(f"reachy_mini_ws_frames_dropped_total{labels} {count}")
+        family("reachy_mini_sdk_clients", "gauge", "Connected clients of /ws/sdk.")
+        lines.append(f"reachy_mini_sdk_clients {self.sdk_clients}")
+        family(
+            "reachy_mini_sdk_commands_total",
+            "counter",
+            "Commands received on /ws/sdk by type and outcome (accepted, refused, ...).",
+        )
+        for (command, outcome), count in sorted(self.sdk_commands.items()):
+            labels = _labels((("command", command), ("outcome", outcome)))
+            lines.append(f"reachy_mini_sdk_commands_total{labels} {count}")
         family("reachy_mini_db_queue_depth", "gauge", "Records waiting for the database writer.")
         lines.append(f"reachy_mini_db_queue_depth {db_queue_depth}")
         family("reachy_mini_db_dropped_total", "counter", "Records dropped on a full queue.")

@@ -26,6 +26,9 @@ import uvicorn
 from diagnostic_msgs.msg import DiagnosticArray, KeyValue
 from diagnostic_msgs.msg import DiagnosticStatus as DiagnosticStatusMsg
 from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import Parameter as ParameterMsg
+from rcl_interfaces.msg import ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
 from rclpy.exceptions import ParameterUninitializedException
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
@@ -41,6 +44,7 @@ from reachy_mini_ros.bridge.logs import configure_logging, get_logger
 from reachy_mini_ros.bridge.motion import MoveEventError, parse_move_event
 from reachy_mini_ros.bridge.outcomes import Outcome, Outcomes, header_stamped, level_of
 from reachy_mini_ros.bridge.runtime import Bridge, ServiceUnavailableError
+from reachy_mini_ros.bridge.sdk.trust import TrustedNetworkError, parse_networks
 from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.server import BridgeServer, listening_socket
 from reachy_mini_ros.bridge.state import DiagnosticStatus
@@ -58,6 +62,9 @@ SERVICE_WAIT_S = 2.0
 # one (over 64 KiB) with an error instead of uvicorn closing the connection.
 WS_MAX_WIRE_BYTES = 1024 * 1024
 SWITCH_INTERVAL_S = 0.001
+# The hardware node's standard parameter service, and the one parameter set through it.
+HARDWARE_SET_PARAMETERS = f"/{status.HARDWARE_NODE}/set_parameters"
+AUTOMATIC_BODY_YAW = "automatic_body_yaw"
 
 
 class BridgeNode(Node):
@@ -74,6 +81,8 @@ class BridgeNode(Node):
         self.declare_parameter("health_check_interval", 30.0)
         self.declare_parameter("web_dist", "")
         self.declare_parameter("max_rate_hz", 200.0)
+        self.declare_parameter("sdk_trusted_networks", [""])
+        self.declare_parameter("sdk_mdns", False)
         self.bridge: Bridge | None = None
         self.node_name = self.get_fully_qualified_name()
         self._joint_pub = self.create_publisher(JointState, "/reachy_mini/joint_commands", 10)
@@ -85,6 +94,7 @@ class BridgeNode(Node):
             name: self.create_client(Trigger, name)
             for name in (moves.WAKE_UP_SERVICE, moves.GOTO_SLEEP_SERVICE, moves.STOP_MOVE_SERVICE)
         }
+        self._set_parameters: Any = self.create_client(SetParameters, HARDWARE_SET_PARAMETERS)
         # Outcomes awaited by the web side, by (command, stamp): its loop and future.
         self._outcomes = Outcomes()
         # The hardware node's command_deadline_s, as its command path status reports it.
@@ -123,6 +133,7 @@ class BridgeNode(Node):
                 return None
 
         origins = [o for o in (value("cors_origins") or []) if o]
+        trusted = [n for n in (value("sdk_trusted_networks") or []) if n]
         return BridgeConfig(
             api_host=str(value("api_host")),
             api_port=int(value("api_port")),
@@ -134,6 +145,8 @@ class BridgeNode(Node):
             web_dist=str(value("web_dist")),
             max_rate_hz=float(value("max_rate_hz")),
             data_dir=default_data_dir(),
+            sdk_trusted_networks=trusted,
+            sdk_mdns=bool(value("sdk_mdns")),
         )
 
     def reset_subscriptions(self) -> None:
@@ -323,6 +336,25 @@ class BridgeNode(Node):
         )
         return bool(response.success), str(response.message)
 
+    async def set_automatic_body_yaw(self, enabled: bool) -> tuple[bool, str]:
+        """Set the hardware node's automatic_body_yaw; return whether it took it, and why not.
+
+        Raises ServiceUnavailableError when its parameter service is not offered.
+        """
+        request = SetParameters.Request(
+            parameters=[
+                ParameterMsg(
+                    name=AUTOMATIC_BODY_YAW,
+                    value=ParameterValue(type=ParameterType.PARAMETER_BOOL, bool_value=enabled),
+                )
+            ]
+        )
+        response = await self._call(self._set_parameters, HARDWARE_SET_PARAMETERS, request)
+        result = response.results[0] if response.results else None
+        if result is None:
+            return False, "the hardware node answered no result"
+        return bool(result.successful), str(result.reason)
+
     async def call_move_service(self, service: str) -> tuple[bool, str]:
         """Call a move's Trigger service; raise ServiceUnavailableError if it is absent."""
         response = await self._call(self._move_services[service], service, Trigger.Request())
@@ -373,6 +405,14 @@ def main(args: list[str] | None = None) -> None:
     node = BridgeNode()
     config = node.bridge_config()
     log_file = configure_logging(config.data_dir / "logs", debug=config.debug)
+    try:
+        parse_networks(config.sdk_trusted_networks)
+    except TrustedNetworkError as exc:
+        log.error("refusing_to_start", reason=str(exc))
+        print(f"bridge_node: {exc}", file=sys.stderr)
+        node.destroy_node()
+        rclpy.try_shutdown()
+        sys.exit(2)
     try:
         token = resolve_token(config)
     except InsecureBindError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,7 +27,7 @@ from reachy_mini_ros.bridge.outcomes import Outcome
 from reachy_mini_ros.bridge.refusals import RefusalAudit
 from reachy_mini_ros.bridge.security import TokenSource
 from reachy_mini_ros.bridge.service_manager import ServiceManager
-from reachy_mini_ros.bridge.state import LEVEL_NAMES, DiagnosticStatus, RobotState
+from reachy_mini_ros.bridge.state import LEVEL_NAMES, DiagnosticStatus, JointSample, RobotState
 from reachy_mini_ros.bridge.ws import WsHub
 from reachy_mini_ros.interface import moves
 from reachy_mini_ros.interface.status import HARDWARE_NODE
@@ -95,6 +95,9 @@ class RosLink(Protocol):
     async def call_move_service(self, service: str) -> tuple[bool, str]:
         """Call a move's Trigger service; raise ServiceUnavailableError if it is absent."""
 
+    async def set_automatic_body_yaw(self, enabled: bool) -> tuple[bool, str]:
+        """Set the hardware node's automatic_body_yaw parameter; return whether it took it."""
+
     def reset_subscriptions(self) -> None:
         """Recreate the subscriptions."""
 
@@ -114,6 +117,8 @@ class Bridge:
         self.ros = ros
         self.state = RobotState()
         self.moves = MoveTracker()
+        # Called with every move event, on the ROS thread (the vendor SDK's move updates).
+        self.move_listeners: list[Callable[[MoveEvent], None]] = []
         self.metrics = Metrics()
         self.hub = WsHub(self.metrics, config.max_rate_hz)
         self.db: Any = None
@@ -122,6 +127,10 @@ class Bridge:
         self.aggregator: Any = None
         self.server: uvicorn.Server | None = None
         self.process = psutil.Process()
+        # Called with every joint state, on the ROS thread (the app SDK's WebSocket).
+        self.joint_listeners: list[Callable[[JointSample], None]] = []
+        # Awaited when the server shuts down, after the /ws clients are told goodbye.
+        self.shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self._diagnostic_levels: dict[str, int] = {}
         # Robot events that came before the database was opened (a flash at configure often
         # does), recorded by the next pending_events job.
@@ -180,6 +189,8 @@ class Bridge:
         """Take one /joint_states message (ROS thread)."""
         sample = self.state.update_joints(stamp, names, position, velocity, effort)
         self.hub.publish_threadsafe("joint_states", sample.frame)
+        for listener in self.joint_listeners:
+            listener(sample)
         aggregator = self.aggregator
         if aggregator is not None:
             aggregator.add(stamp, names, position)
@@ -192,6 +203,8 @@ class Bridge:
     def on_move_event(self, event: MoveEvent) -> None:
         """Take one move's start or end (ROS thread): running moves, `moves` channel, audit."""
         self.moves.on_event(event)
+        for listener in list(self.move_listeners):
+            listener(event)
         frame = orjson.dumps({"type": "moves", "data": event.frame_data()}).decode()
         self.hub.publish_threadsafe("moves", frame)
         if event.event not in moves.ENDS:

@@ -179,4 +179,6 @@ class BridgeServer(uvicorn.Server):
         with contextlib.suppress(Exception):
             await self.bridge.services.stop_checking()
             await self.bridge.hub.close_all()
+            for hook in self.bridge.shutdown_hooks:
+                await hook()
         await super().shutdown(sockets)

@@ -19,8 +19,10 @@ from typing import Any
 import rclpy
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool, Trigger
@@ -39,6 +41,7 @@ from reachy_mini_ros.interface import command_results, events, node_help, status
 from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 
 NODE_NAME = status.HARDWARE_NODE
+AUTOMATIC_BODY_YAW = "automatic_body_yaw"
 SWITCH_INTERVAL_S = 0.001
 
 
@@ -48,6 +51,10 @@ class HardwareNode(LifecycleNode):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(NODE_NAME, **kwargs)
         declare_parameters(self)
+        # automatic_body_yaw is the one parameter taken at run time too (an app SDK turns it on
+        # or off when it connects): the head pose path reads this, the loop gets a copy.
+        self._automatic_body_yaw = bool(self.get_parameter(AUTOMATIC_BODY_YAW).value)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
         self._config: HardwareConfig | None = None
         self._loop: Any = None  # reachy_mini_core_rs.ControlLoop
         self._core: Any = None  # the reachy_mini_core_rs module, imported at configure
@@ -342,8 +349,27 @@ class HardwareNode(LifecycleNode):
         )
         self._report("joints", msg.header.stamp, refusal)
 
+    def _on_set_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
+        """Take a new automatic_body_yaw at once; the others wait for the next configure."""
+        for parameter in parameters:
+            if parameter.name != AUTOMATIC_BODY_YAW:
+                continue
+            if parameter.type_ != Parameter.Type.BOOL:
+                return SetParametersResult(
+                    successful=False, reason=f"{AUTOMATIC_BODY_YAW} must be a boolean"
+                )
+            enabled = bool(parameter.value)
+            loop = self._loop
+            if loop is not None:
+                ok, error = commands.call_core(self._core, loop.set_automatic_body_yaw, enabled)
+                if not ok:
+                    return SetParametersResult(successful=False, reason=error or "")
+            self._automatic_body_yaw = enabled
+            self.get_logger().info(f"{AUTOMATIC_BODY_YAW} set to {enabled}")
+        return SetParametersResult(successful=True)
+
     def _on_head_pose(self, msg: PoseStamped) -> None:
-        automatic = self._config is not None and self._config.automatic_body_yaw
+        automatic = self._automatic_body_yaw
         refusal = (
             self._not_ready()
             or self._expired(msg.header.stamp)

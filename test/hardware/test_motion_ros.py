@@ -275,6 +275,89 @@ def test_a_streamed_target_during_a_move_is_refused_with_move_running(
     assert wait_end(results, "busy") == moves.COMPLETED
 
 
+def set_automatic_body_yaw(client: RosClient, value: Any) -> Any:
+    from rcl_interfaces.msg import Parameter, ParameterValue
+    from rcl_interfaces.srv import SetParameters
+
+    parameter_value = (
+        ParameterValue(type=1, bool_value=value)
+        if isinstance(value, bool)
+        else ParameterValue(type=4, string_value=str(value))
+    )
+    request = SetParameters.Request(
+        parameters=[Parameter(name="automatic_body_yaw", value=parameter_value)]
+    )
+    response = call_service(client, SetParameters, "/hardware_node/set_parameters", request)
+    return response.results[0]
+
+
+def test_automatic_body_yaw_changes_at_run_time(
+    client: RosClient, joint_states: TopicRecorder, results: TopicRecorder
+) -> None:
+    # A head yaw of 80° is beyond the 65° the head may turn from a body at 0: refused while
+    # automatic body yaw is off (the default), followed by turning the body once it is on.
+    settled(joint_states)
+    publish(
+        client,
+        String,
+        moves.GOTO_TOPIC,
+        String(
+            data=moves.goto_text(
+                moves.GotoRequest(
+                    duration=0.5,
+                    body_yaw=0.0,
+                    head=dict.fromkeys(moves.HEAD_KEYS, 0.0),
+                    move_id="to_zero",
+                )
+            )
+        ),
+    )
+    assert wait_end(results, "to_zero") == moves.COMPLETED
+    yaw = math.radians(80)
+    pose = PoseStamped()
+    pose.header.frame_id = HEAD_POSE_FRAME
+    q = pose.pose.orientation
+    q.x, q.y, q.z, q.w = rpy_to_quaternion(0.0, 0.0, yaw)
+    t0 = time.time()
+    publish(client, PoseStamped, "/reachy_mini/head_pose_command", pose)
+    refused = result_named(results, "head_pose", t0)
+    assert refused.level == DiagnosticStatus.ERROR, refused.message
+
+    bad = set_automatic_body_yaw(client, "yes")
+    # rclpy keeps the declared type: a string is refused, with the reason, before any change.
+    assert not bad.successful and "type" in bad.reason
+    try:
+        assert set_automatic_body_yaw(client, True).successful
+        t1 = time.time()
+        publish(client, PoseStamped, "/reachy_mini/head_pose_command", pose)
+        accepted = result_named(results, "head_pose", t1)
+        assert accepted.level == DiagnosticStatus.OK, accepted.message
+        # The body turns so that the head is within 65° of it.
+        wait_for(
+            lambda: position(joint_states.latest(), "yaw_body") > yaw - math.radians(65) - 0.02,
+            10.0,
+            "the body to turn toward the head",
+        )
+    finally:
+        assert set_automatic_body_yaw(client, False).successful
+    publish(
+        client,
+        String,
+        moves.GOTO_TOPIC,
+        String(
+            data=moves.goto_text(
+                moves.GotoRequest(
+                    duration=0.5,
+                    body_yaw=0.0,
+                    head=dict.fromkeys(moves.HEAD_KEYS, 0.0),
+                    move_id="back_to_zero",
+                )
+            )
+        ),
+    )
+    assert wait_end(results, "back_to_zero") == moves.COMPLETED
+
+
 def test_the_goto_request_text_round_trips_and_bad_ones_are_refused() -> None:
     request = moves.GotoRequest(
         duration=0.5, interpolation="cartoon", body_yaw=0.2, joints={"yaw_body": 0.1}
