@@ -309,27 +309,24 @@ def test_a_subset_of_motors_is_refused_and_changes_nothing(
     assert torques(diagnostics) == {"on"}
 
 
-def test_the_sdk_wake_up_runs_and_its_sleep_pose_is_refused_by_the_head_envelope(
+def test_the_sdks_goto_sleep_and_wake_up_run(
     sdk_stack: Stack, joint_states: TopicRecorder
 ) -> None:
-    # The SDK's goto_sleep() is a goto to its sleep pose, whose head is 44 mm below neutral:
-    # beyond the ±30 mm head envelope that our motion layer checks on every goto. It is
-    # refused with that reason (our own sleep move, the `goto_sleep` command, goes there).
+    # The SDK's goto_sleep() is a goto to its sleep pose, whose head is 44 mm below neutral,
+    # inside the ±50 mm head envelope; its wake_up() a goto back and the roll.
     settled(joint_states)
     out = run_app(
         sdk_stack,
         """
         mini.goto_target(pose(z=0.01), antennas=[0.5, -0.5], duration=0.5)
-        try:
-            mini.goto_sleep()
-            out["sleep"] = None
-        except Exception as exc:
-            out["sleep"] = str(exc)
+        mini.goto_sleep()
+        time.sleep(0.5)
+        out["asleep"] = mini.get_current_head_pose().tolist()
         mini.wake_up()
         """,
         timeout=90,
     )
-    assert out["sleep"] and "z=-0.0440 m is outside" in out["sleep"], out["sleep"]
+    assert out["asleep"][2][3] == pytest.approx(-0.044, abs=2e-3), out["asleep"]
     awake = settled(joint_states)
     assert awake["right_antenna"] == pytest.approx(-0.1745, abs=JOINT_TOLERANCE)
     assert awake["left_antenna"] == pytest.approx(0.1745, abs=JOINT_TOLERANCE)

@@ -62,7 +62,7 @@ def test_from_matrix_refuses_what_is_not_a_rigid_transform(matrix: list[list[flo
     [
         (core.HeadPose(roll=math.radians(41)), 0.0, "roll"),
         (core.HeadPose(yaw=math.radians(70)), 0.0, "relative to the body"),
-        (core.HeadPose(z=0.035), 0.0, "z="),
+        (core.HeadPose(z=0.055), 0.0, "z="),
         (core.HeadPose(z=0.03, roll=0.6, pitch=0.6), 0.0, "out of reach of motor stewart_1"),
     ],
 )

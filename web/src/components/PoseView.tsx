@@ -6,7 +6,7 @@ import { PALETTE } from './JointPlot'
 const [BODY_COLOR, RIGHT_COLOR, LEFT_COLOR] = PALETTE
 
 const DEG = 180 / Math.PI
-// 1 mm of head translation is drawn as 1.2 px so that the ±30 mm envelope is clearly visible.
+// 1 mm of head translation is drawn as 1.2 px so that the ±50 mm envelope fits the view.
 const PX_PER_M = 1200
 
 function get(sample: JointStatesData | null, name: string): number {

@@ -7,7 +7,7 @@ export const HEAD_ENVELOPE = {
   maxHeadYawDeg: 180,
   maxRelativeYawDeg: 65,
   maxBodyYawDeg: 160,
-  maxTranslationM: 0.03,
+  maxTranslationM: 0.05,
 } as const
 
 /** Joint limits in rad, from the raw position limits (and the body's envelope). */
