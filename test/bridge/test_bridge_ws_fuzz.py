@@ -29,7 +29,7 @@ MAX_MESSAGE_BYTES = 64 * 1024
 # docs/websocket.md: deeper messages get invalid_message (or invalid_json past the parser's
 # own limit).
 MAX_DEPTH = 16
-STREAMS = {"joint_states", "diagnostics", "events", "stale"}
+STREAMS = {"joint_states", "diagnostics", "events", "moves", "stale"}
 JSON_INT = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 
 
