@@ -216,8 +216,9 @@ def test_goto_sleep_then_wake_up_run_and_report_their_moves(stack: Stack, moves:
     assert (started["kind"], ended["event"]) == ("wake_up", "completed")
     # The motors follow their goals with a lag: the head settles at neutral after the roll.
     wait_for(
-        lambda: abs(positions(stack)["head_z"]) < 0.003
-        and abs(positions(stack)["head_roll"]) < 0.03,
+        lambda: (
+            abs(positions(stack)["head_z"]) < 0.003 and abs(positions(stack)["head_roll"]) < 0.03
+        ),
         5.0,
         "the head back at neutral",
     )
