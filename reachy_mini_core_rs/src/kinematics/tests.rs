@@ -173,13 +173,14 @@ fn inverse_names_the_motor_out_of_reach() {
 #[test]
 fn inverse_refuses_poses_outside_the_envelope() {
     let d = PI / 180.0;
+    let beyond = crate::joints::envelope::MAX_TRANSLATION_M + 0.001;
     let cases = [
         (Pose { roll: 41.0 * d, ..Pose::default() }, 0.0, "roll"),
         (Pose { pitch: -41.0 * d, ..Pose::default() }, 0.0, "pitch"),
         (Pose { yaw: 66.0 * d, ..Pose::default() }, 0.0, "relative to the body"),
         (Pose { yaw: 0.0, ..Pose::default() }, -66.0 * d, "relative to the body"),
-        (Pose { z: 0.031, ..Pose::default() }, 0.0, "z="),
-        (Pose { x: -0.031, ..Pose::default() }, 0.0, "x="),
+        (Pose { z: beyond, ..Pose::default() }, 0.0, "z="),
+        (Pose { x: -beyond, ..Pose::default() }, 0.0, "x="),
     ];
     for (pose, body_yaw, word) in cases {
         match inverse(&pose.matrix(), body_yaw) {
