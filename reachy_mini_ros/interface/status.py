@@ -12,6 +12,8 @@ import argparse
 import sys
 from typing import Final
 
+# The package's version (setup.py and reachy_mini_ros.__version__ say the same).
+PACKAGE_VERSION: Final = "0.1.0"
 HARDWARE_ID: Final = "reachy_mini"
 HARDWARE_NODE: Final = "hardware_node"
 BRIDGE_NODE: Final = "bridge_node"

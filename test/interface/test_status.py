@@ -31,3 +31,11 @@ def test_every_key_class_names_distinct_keys() -> None:
         values = list(status.keys(cls).values())
         assert values, cls.__name__
         assert len(set(values)) == len(values), cls.__name__
+
+
+def test_the_package_version_is_said_once() -> None:
+    import reachy_mini_ros
+
+    setup = (Path(__file__).resolve().parents[2] / "setup.py").read_text()
+    assert f'version="{status.PACKAGE_VERSION}"' in setup
+    assert reachy_mini_ros.__version__ == status.PACKAGE_VERSION

@@ -10,8 +10,8 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from reachy_mini_ros import __version__
 from reachy_mini_ros.bridge.logs import get_logger
+from reachy_mini_ros.interface import status
 
 log = get_logger("reachy_mini.bridge.mdns")
 
@@ -40,7 +40,7 @@ def txt_record(address: str, robot_name: str = ROBOT_NAME) -> dict[str, str]:
     The bridge serves motion only: no camera, microphone, speaker or apps manager.
     """
     return {
-        "version": __version__,
+        "version": status.PACKAGE_VERSION,
         "robot_name": robot_name,
         "ws_path": "/ws/sdk",
         "address": address,

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from reachy_mini_ros import __version__
 from reachy_mini_ros.bridge.runtime import Bridge
 from reachy_mini_ros.bridge.state import DiagnosticStatus, JointSample
 from reachy_mini_ros.interface import robot_table
@@ -26,6 +25,7 @@ from reachy_mini_ros.interface.joints import HEAD_POSE_JOINT_NAMES, STEWART_JOIN
 from reachy_mini_ros.interface.status import (
     BUS_STATUS,
     MOTOR_STATUS_PREFIX,
+    PACKAGE_VERSION,
     RUST_CORE_STATUS,
     BusKey,
     CoreKey,
@@ -266,7 +266,7 @@ def daemon_status(bridge: Bridge) -> dict[str, Any]:
         },
         "error": error,
         "wlan_ip": None,
-        "version": __version__,
+        "version": PACKAGE_VERSION,
         "hardware_id": None,
         "face_target": {"detected": False, "x": None, "y": None, "roll": None, "ts": None},
     }
