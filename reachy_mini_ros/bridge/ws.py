@@ -110,6 +110,43 @@ def describe(error: ValidationError) -> str:
     return f"{where}: {first['msg']}" if where else first["msg"]
 
 
+async def receive_frame(
+    websocket: WebSocket, sender: asyncio.Task[None], on_stall: Callable[[], None]
+) -> str | bytes | None:
+    """Return the next frame of a connection, or None when it or its sender ended.
+
+    A sender that ended on its send timeout is a stalled peer: on_stall says so.
+    """
+    receive = asyncio.ensure_future(websocket.receive())
+    done, _ = await asyncio.wait({receive, sender}, return_when=asyncio.FIRST_COMPLETED)
+    if receive not in done:
+        receive.cancel()
+        error = sender.exception() if not sender.cancelled() else None
+        if isinstance(error, TimeoutError):
+            on_stall()
+        return None
+    event = receive.result()
+    if event["type"] == "websocket.disconnect":
+        return None
+    text = event.get("text")
+    return text if text is not None else event.get("bytes") or b""
+
+
+async def finish_connection(websocket: WebSocket, sender: asyncio.Task[None] | None) -> None:
+    """Wait for a stopped connection's sender, then close the connection if still open.
+
+    A stalled peer cannot take a close frame either: give up after CLOSE_TIMEOUT_S and let
+    the server drop the connection.
+    """
+    if sender is not None:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await sender
+    if websocket.application_state != WebSocketState.DISCONNECTED:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await websocket.close()
+
+
 class Client:
     """One WebSocket connection: its subscriptions, latest-value slots and sender task."""
 
@@ -360,31 +397,16 @@ class WsHub:
             client.stop()
             for task in commands:
                 task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await client.sender
-            if websocket.application_state != WebSocketState.DISCONNECTED:
-                # A stalled peer cannot take a close frame either: give up after a second and
-                # let the server drop the connection.
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(CLOSE_TIMEOUT_S):
-                        await websocket.close()
+            await finish_connection(websocket, client.sender)
 
     async def _receive(self, websocket: WebSocket, client: Client) -> str | bytes | None:
         """Return the next message, or None when the connection or the sender ended."""
-        receive = asyncio.ensure_future(websocket.receive())
         assert client.sender is not None
-        done, _ = await asyncio.wait({receive, client.sender}, return_when=asyncio.FIRST_COMPLETED)
-        if receive not in done:
-            receive.cancel()
-            error = client.sender.exception() if not client.sender.cancelled() else None
-            if isinstance(error, TimeoutError):
-                log.warning("ws_client_stalled", timeout_s=SEND_TIMEOUT_S)
-            return None
-        event = receive.result()
-        if event["type"] == "websocket.disconnect":
-            return None
-        text = event.get("text")
-        return text if text is not None else event.get("bytes") or b""
+        return await receive_frame(
+            websocket,
+            client.sender,
+            lambda: log.warning("ws_client_stalled", timeout_s=SEND_TIMEOUT_S),
+        )
 
     def _parse(self, received: str | bytes, client: Client) -> dict[str, Any] | None:
         size = len(received.encode() if isinstance(received, str) else received)

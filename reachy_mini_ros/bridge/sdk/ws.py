@@ -24,7 +24,6 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
-from starlette.websockets import WebSocketState
 
 from reachy_mini_ros.bridge.commands import (
     GRAVITY_COMPENSATION_REFUSAL,
@@ -52,6 +51,7 @@ from reachy_mini_ros.bridge.sdk.shapes import (
 )
 from reachy_mini_ros.bridge.sdk.trust import refusal
 from reachy_mini_ros.bridge.state import JointSample
+from reachy_mini_ros.bridge.ws import finish_connection, receive_frame
 from reachy_mini_ros.interface import moves
 from reachy_mini_ros.interface.joints import (
     STEWART_JOINT_NAMES,
@@ -332,28 +332,15 @@ class SdkHub:
             self.clients.discard(client)
             self.bridge.metrics.sdk_clients = len(self.clients)
             client.stop()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await client.sender
-            if websocket.application_state != WebSocketState.DISCONNECTED:
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(CLOSE_TIMEOUT_S):
-                        await websocket.close()
+            await finish_connection(websocket, client.sender)
 
     async def _receive(self, websocket: WebSocket, client: SdkClient) -> str | bytes | None:
-        receive = asyncio.ensure_future(websocket.receive())
         assert client.sender is not None
-        done, _ = await asyncio.wait({receive, client.sender}, return_when=asyncio.FIRST_COMPLETED)
-        if receive not in done:
-            receive.cancel()
-            error = client.sender.exception() if not client.sender.cancelled() else None
-            if isinstance(error, TimeoutError):
-                log.warning("sdk_client_stalled", peer=client.peer, timeout_s=SEND_TIMEOUT_S)
-            return None
-        event = receive.result()
-        if event["type"] == "websocket.disconnect":
-            return None
-        text = event.get("text")
-        return text if text is not None else event.get("bytes") or b""
+        return await receive_frame(
+            websocket,
+            client.sender,
+            lambda: log.warning("sdk_client_stalled", peer=client.peer, timeout_s=SEND_TIMEOUT_S),
+        )
 
     def _take(self, client: SdkClient, received: str | bytes) -> None:
         """Read one frame and start its command; skip it, logged once per kind, if bad."""
