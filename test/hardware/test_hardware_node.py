@@ -228,8 +228,8 @@ def test_unreachable_head_pose_is_refused(client: RosClient, diag: TopicRecorder
     wait_for(lambda: client.node.count_publishers(command_results.TOPIC) > 0, 10.0, "the results")
     msg = PoseStamped()
     # A stamp of now: an older one would be dropped as expired before the kinematics look.
-    sec = int(time.time())
-    msg.header.stamp.sec, msg.header.stamp.nanosec = sec, 5678
+    sec, nanosec = divmod(time.time_ns(), 1_000_000_000)
+    msg.header.stamp.sec, msg.header.stamp.nanosec = sec, nanosec
     msg.pose.position.z = 0.2  # 20 cm above neutral: far outside the platform's reach
     msg.pose.orientation.w = 1.0
     pub.publish(msg)
@@ -237,7 +237,7 @@ def test_unreachable_head_pose_is_refused(client: RosClient, diag: TopicRecorder
     result = wait_for(results.latest, 10.0, "the command's outcome")
     assert (result.name, result.level) == ("head_pose", DiagnosticStatus.ERROR)
     assert "head pose z=0.2000 m is outside" in result.message
-    assert status_values(result) == {command_results.STAMP_KEY: f"{sec}.000005678"}
+    assert status_values(result) == {command_results.STAMP_KEY: f"{sec}.{nanosec:09d}"}
 
 
 def test_diagnostics_report_every_status_with_hardware_id_and_keys(diag: TopicRecorder) -> None:
