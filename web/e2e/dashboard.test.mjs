@@ -221,8 +221,15 @@ describe('dashboard on the running stack', () => {
       )
       await page.getByTestId('wake-up').click()
       const progress = page.getByTestId('move-progress')
-      await progress.waitFor({ timeout: 15_000 })
-      assert.match(await progress.textContent(), /^Wake up running: \d+\.\d \/ \d+\.\d s$/)
+      // The goto may still be in its last ticks: wait for the wake up's own progress.
+      await waitFor(
+        async () =>
+          /^Wake up running: \d+\.\d \/ \d+\.\d s$/.test(
+            (await progress.textContent({ timeout: 1_000 }).catch(() => '')) ?? '',
+          ),
+        15_000,
+        'the wake up shown running',
+      )
       await screenshot(page, 'move-wake-up-running')
       await moveEnded(page, 'Wake up completed')
       assert.equal(await progress.count(), 0)
