@@ -12,10 +12,10 @@ import argparse
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,8 +147,32 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def http_status(host: str, port: int, path: str, timeout: float = 1.0) -> int:
+    """Return the status code of GET path, over a plain socket.
+
+    urllib would do it in one call, but importing it (http.client, email, ssl) costs this
+    process, which stays up as long as the stack, 8 MB of memory.
+    """
+    with socket.create_connection((host, port), timeout=timeout) as conn:
+        conn.sendall(f"GET {path} HTTP/1.0\r\nHost: {host}:{port}\r\n\r\n".encode())
+        head = b""
+        while b"\r\n" not in head and len(head) < 1024:
+            chunk = conn.recv(1024)
+            if not chunk:
+                break
+            head += chunk
+    parts = head.split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+        raise OSError(f"not an HTTP reply: {head[:64]!r}")
+    return int(parts[1])
+
+
 def wait_for_bridge(
-    url: str, children: list[Child], stopping: Callable[[], bool], timeout: float = 60.0
+    host: str,
+    port: int,
+    children: list[Child],
+    stopping: Callable[[], bool],
+    timeout: float = 60.0,
 ) -> bool:
     """Wait until the bridge answers /api/health (any status), a child exits or a stop."""
     deadline = time.monotonic() + timeout
@@ -156,12 +180,10 @@ def wait_for_bridge(
         if any(c.popen is not None and c.popen.poll() is not None for c in children):
             return False
         try:
-            with urllib.request.urlopen(url + "/api/health", timeout=1.0):
-                return True
-        except urllib.error.HTTPError:
-            return True  # 503 while the robot link comes up: the server answers
+            http_status(host, port, "/api/health")  # 503 while the robot link comes up: it answers
+            return True
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.05)
     return False
 
 
@@ -217,7 +239,7 @@ def bringup(args: argparse.Namespace) -> int:
         child.start(env)
     url = f"http://{args.host}:{args.port}"
     if not args.no_bridge:
-        if wait_for_bridge(url, children, lambda: stopping):
+        if wait_for_bridge(args.host, args.port, children, lambda: stopping):
             print(f"Reachy Mini dashboard: {url}/", flush=True)
         elif not stopping:
             print("reachy-mini: the bridge did not come up; see the log above", file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import re
 import signal
@@ -21,6 +23,45 @@ def bridge_answers(stack: Stack) -> bool:
     except httpx.HTTPError:
         return False
     return True
+
+
+def test_a_hung_bridge_does_not_slow_the_hardware_node(tmp_path: Path) -> None:
+    # SIGSTOP freezes every thread of the web side at once: its event loop, its executor and
+    # its DDS readers, as a deadlock or a blocked loop would, and more. The motor loop and the
+    # readings it publishes must not notice; the bridge serves again once it runs.
+    with running_stack(tmp_path) as stack:
+        bridge = stack.node_process("bridge_node")
+        ros = RosClient(domain_id=stack.domain_id)
+        try:
+            recorder = TopicRecorder(ros, JointState, "/joint_states", depth=2000)
+            recorder.wait(30.0, "/joint_states")
+            time.sleep(1.0)
+            os.kill(bridge.pid, signal.SIGSTOP)
+            stopped = time.time()
+            try:
+                time.sleep(3.0)
+                with contextlib.suppress(httpx.HTTPError):
+                    stack.get("/api/health")
+                    raise AssertionError("a stopped bridge answered")
+            finally:
+                resumed = time.time()
+                os.kill(bridge.pid, signal.SIGCONT)
+            wait_for(lambda: bridge_answers(stack), 10.0, "the resumed bridge")
+            time.sleep(0.5)
+            stamps = [
+                m.header.stamp.sec + m.header.stamp.nanosec * 1e-9
+                for m in recorder.since(stopped - 1.0)
+            ]
+            inside = [t for t in stamps if stopped <= t <= resumed]
+            rate = len(inside) / (resumed - stopped)
+            gaps = [b - a for a, b in itertools.pairwise(inside)]
+        finally:
+            ros.close()
+        assert rate >= 190.0, f"/joint_states at {rate:.1f} Hz while the bridge hung"
+        assert max(gaps) < 0.05, f"a {max(gaps) * 1000:.0f} ms gap while the bridge hung"
+        # Nothing was restarted: a hang is not a crash, and the bridge carries on.
+        assert stack.node_process("bridge_node").pid == bridge.pid
+        assert "exited" not in stack.process.log()
 
 
 def test_a_killed_bridge_is_restarted_and_the_hardware_node_keeps_its_rate(

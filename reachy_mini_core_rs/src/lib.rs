@@ -11,6 +11,7 @@ pub mod protocol;
 #[cfg(feature = "python")]
 mod python;
 pub mod registers;
+pub mod ros_messages;
 pub mod timing;
 
 pub use error::{Error, Result};

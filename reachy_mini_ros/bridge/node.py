@@ -30,7 +30,7 @@ from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
 from rclpy.exceptions import ParameterUninitializedException
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import Executor, ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
@@ -50,6 +50,7 @@ from reachy_mini_ros.bridge.server import BridgeServer, listening_socket
 from reachy_mini_ros.bridge.state import DiagnosticStatus
 from reachy_mini_ros.db.url import default_data_dir
 from reachy_mini_ros.interface import command_results, events, moves, node_help, status
+from reachy_mini_ros.interface.executor import make_executor, spin_until_shutdown
 from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME
 from reachy_mini_ros.interface.rotations import rpy_to_quaternion
 from reachy_mini_ros.interface.status import BridgeKey, CommandKey
@@ -437,7 +438,7 @@ def main(args: list[str] | None = None) -> None:
     bridge = Bridge(config, token=token, ros=node)
     node.bridge = bridge
     app = create_app(bridge)
-    executor = SingleThreadedExecutor()
+    executor = make_executor()
     executor.add_node(node)
     spinner = threading.Thread(target=_spin, args=(executor,), name="rclpy", daemon=True)
     spinner.start()
@@ -492,9 +493,9 @@ def main(args: list[str] | None = None) -> None:
         sys.exit(1)
 
 
-def _spin(executor: SingleThreadedExecutor) -> None:
+def _spin(executor: Executor) -> None:
     with contextlib.suppress(ExternalShutdownException, KeyboardInterrupt):
-        executor.spin()
+        spin_until_shutdown(executor)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ log = get_logger("reachy_mini.bridge")
 OK, WARN, ERROR, STALE = 0, 1, 2, 3
 # Components whose loss makes the bridge unhealthy rather than degraded.
 CRITICAL_COMPONENTS = frozenset({"ros", "api_server"})
+# How long the process's memory and CPU figures of /system/status are reused.
+PROCESS_STATS_PERIOD_S = 1.0
 RETENTION_INTERVAL_S = 3600.0
 # Seconds without /joint_states after which the open telemetry window is written out.
 TELEMETRY_IDLE_S = 2.0
@@ -127,6 +129,7 @@ class Bridge:
         self.aggregator: Any = None
         self.server: uvicorn.Server | None = None
         self.process = psutil.Process()
+        self._process_stats: tuple[float, int, float] | None = None  # (at, rss, cpu %)
         # Called with every joint state, on the ROS thread (the app SDK's WebSocket).
         self.joint_listeners: list[Callable[[JointSample], None]] = []
         # Awaited when the server shuts down, after the /ws clients are told goodbye.
@@ -360,6 +363,22 @@ class Bridge:
             log.info("retention", deleted=deleted)
 
     # -- health ---------------------------------------------------------------------------
+
+    def process_stats(self) -> tuple[int, float]:
+        """Return (RSS bytes, CPU % since the previous reading) of this process.
+
+        Read at most once per PROCESS_STATS_PERIOD_S: two psutil calls open and parse /proc
+        files, which cost more than the rest of a status request; a dashboard or a monitor
+        that polls faster gets the same numbers until they are a period old.
+        """
+        now = time.monotonic()
+        cached = self._process_stats
+        if cached is None or now - cached[0] >= PROCESS_STATS_PERIOD_S:
+            with self.process.oneshot():
+                rss = self.process.memory_info().rss
+                cpu = self.process.cpu_percent(interval=None)
+            cached = self._process_stats = (now, rss, cpu)
+        return cached[1], cached[2]
 
     def components(self) -> dict[str, bool]:
         """Return {component: healthy}, with rust_bindings learnt from /diagnostics."""

@@ -20,7 +20,7 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -38,6 +38,7 @@ from reachy_mini_ros.hardware.parameters import (
 )
 from reachy_mini_ros.hardware.publishing import ReadingPublisher
 from reachy_mini_ros.interface import command_results, events, node_help, status
+from reachy_mini_ros.interface.executor import make_executor, spin_until_shutdown
 from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 
 NODE_NAME = status.HARDWARE_NODE
@@ -477,12 +478,12 @@ def main(args: list[str] | None = None) -> None:
 
 def spin(node: HardwareNode) -> None:
     """Autostart the node if asked, spin it until shutdown, then release it and rclpy."""
-    executor = SingleThreadedExecutor()
+    executor = make_executor()
     executor.add_node(node)
     try:
         if node.get_parameter("autostart").value:
             node.autostart()
-        executor.spin()
+        spin_until_shutdown(executor, node.context)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:

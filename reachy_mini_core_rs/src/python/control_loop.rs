@@ -30,7 +30,7 @@ where
 /// One immutable reading of the robot, published by the control loop.
 #[pyclass(frozen, module = "reachy_mini_core_rs._core")]
 pub(super) struct Snapshot {
-    inner: Arc<control_loop::Snapshot>,
+    pub(super) inner: Arc<control_loop::Snapshot>,
     bus_state: &'static str,
 }
 

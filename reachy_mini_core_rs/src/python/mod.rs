@@ -8,6 +8,7 @@ mod errors;
 mod kinematics;
 mod motion;
 mod protocol;
+mod ros_messages;
 mod sim;
 
 use pyo3::prelude::*;
@@ -62,5 +63,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<control_loop::Snapshot>()?;
     m.add_class::<control_loop::LoopStats>()?;
     m.add_class::<control_loop::ControlLoop>()?;
+    m.add_class::<ros_messages::ReadingEncoder>()?;
     Ok(())
 }

@@ -51,9 +51,7 @@ async def status(bridge: BridgeDep) -> SystemStatus:
     """Return running state, uptime, components, process statistics and data freshness."""
     state = bridge.state
     config = bridge.config
-    with bridge.process.oneshot():
-        rss = bridge.process.memory_info().rss
-        cpu = bridge.process.cpu_percent(interval=None)
+    rss, cpu = bridge.process_stats()
     return SystemStatus(
         running=bridge.services.running,
         uptime=bridge.services.uptime_s,
