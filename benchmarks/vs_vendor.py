@@ -34,6 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bridge_common import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ROOT / ".venv" / "bin" / "reachy-mini"
 VENDOR = ROOT / ".venv-vendor" / "bin" / "reachy-mini-daemon"
@@ -101,33 +103,32 @@ def http_get(path: str, timeout: float = 2.0) -> tuple[int, bytes]:
 
 
 def wait_ready(proc: subprocess.Popen[bytes], ours: bool) -> dict[str, float | None]:
-    """Wait for the daemon status to say running and ready; return the times from start."""
+    """Wait for the daemon status to say running and ready (and, for ours, for /api/health to
+    answer 200); return each time from start, None for what did not come in time."""
     began = time.monotonic()
-    healthy: float | None = None
-    ready: float | None = None
+    times: dict[str, float | None] = {"ready_s": None, "healthy_s": None}
+    # The vendor has no /api/health.
+    awaited = ("ready_s", "healthy_s") if ours else ("ready_s",)
     deadline = began + READY_TIMEOUT_S
-    while time.monotonic() < deadline and proc.poll() is None and ready is None:
+    while (
+        any(times[key] is None for key in awaited)
+        and time.monotonic() < deadline
+        and proc.poll() is None
+    ):
         try:
-            if ours and healthy is None and http_get("/api/health")[0] == 200:
-                healthy = time.monotonic() - began
-            status, body = http_get("/api/daemon/status")
-            if status == 200:
-                doc = json.loads(body)
+            if ours and times["healthy_s"] is None and http_get("/api/health")[0] == 200:
+                times["healthy_s"] = time.monotonic() - began
+            if times["ready_s"] is None:
+                status, body = http_get("/api/daemon/status")
+                doc = json.loads(body) if status == 200 else {}
                 backend = doc.get("backend_status") or {}
                 # The vendor's mockup backend has no "ready": running is ready there.
                 if doc.get("state") == "running" and backend.get("ready", True):
-                    ready = time.monotonic() - began
+                    times["ready_s"] = time.monotonic() - began
         except (OSError, ValueError):
             pass
         time.sleep(0.01)
-    while ours and healthy is None and time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if http_get("/api/health")[0] == 200:
-                healthy = time.monotonic() - began
-        except OSError:
-            pass
-        time.sleep(0.01)
-    return {"ready_s": ready, "healthy_s": healthy}
+    return times
 
 
 def status_latencies(path: str, count: int) -> tuple[float, float]:
@@ -145,8 +146,7 @@ def status_latencies(path: str, count: int) -> tuple[float, float]:
                 raise RuntimeError(f"{path} answered {reply.status}")
     finally:
         conn.close()
-    times.sort()
-    return times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))]
+    return percentile(times, 50), percentile(times, 99)
 
 
 async def _read_frames(url: str, seconds: float, prefix: bytes | None) -> int:

@@ -9,9 +9,6 @@ use crate::control_loop::Snapshot;
 use crate::joints::{self, COUNT, JOINT_NAMES};
 use crate::kinematics::{self, Mat4, Pose};
 
-/// The six joints of the head pose that /joint_states carries after the motors.
-pub const HEAD_POSE_JOINT_NAMES: [&str; 6] =
-    ["head_x", "head_y", "head_z", "head_roll", "head_pitch", "head_yaw"];
 /// Velocity and current are read every few cycles: they are used while at most this much older
 /// than the positions (10 cycles at 200 Hz), else they are "not measured" (NaN).
 pub const FRESH_FOR_S: f64 = 0.05;
@@ -136,6 +133,9 @@ pub struct ReadingEncoder {
     /// Per motor: N·m per A, to estimate effort from the present current (mA).
     torque_constant: [f64; COUNT],
     pose_frame: String,
+    /// The six joints of the head pose (x, y, z, roll, pitch, yaw) that /joint_states carries
+    /// after the motors.
+    pose_joint_names: [String; 6],
     last_pose: Option<Mat4>,
     /// Where the six Stewart motors and the body sit among the motors.
     stewart: [usize; 6],
@@ -143,11 +143,16 @@ pub struct ReadingEncoder {
 }
 
 impl ReadingEncoder {
-    pub fn new(torque_constant: [f64; COUNT], pose_frame: &str) -> Self {
+    pub fn new(
+        torque_constant: [f64; COUNT],
+        pose_frame: &str,
+        pose_joint_names: [String; 6],
+    ) -> Self {
         let index = |name: &str| joints::index_of(name).expect("a joint of the robot table");
         ReadingEncoder {
             torque_constant,
             pose_frame: pose_frame.to_owned(),
+            pose_joint_names,
             last_pose: None,
             stewart: std::array::from_fn(|k| index(&format!("stewart_{}", k + 1))),
             body: index("yaw_body"),
@@ -161,7 +166,7 @@ impl ReadingEncoder {
         let fresh: [bool; COUNT] = std::array::from_fn(|i| snap.position_time[i] == snap.read_time);
         let fresh_velocity = snap.read_time - snap.velocity_time <= FRESH_FOR_S;
         let fresh_current = snap.read_time - snap.current_time <= FRESH_FOR_S;
-        let total = COUNT + HEAD_POSE_JOINT_NAMES.len();
+        let total = COUNT + self.pose_joint_names.len();
         let mut names: Vec<&str> = Vec::with_capacity(total);
         let mut position = Vec::with_capacity(total);
         let mut velocity = Vec::with_capacity(total);
@@ -178,7 +183,7 @@ impl ReadingEncoder {
         }
         let pose = self.head_pose(snap, &fresh);
         if let Some(p) = &pose {
-            names.extend(HEAD_POSE_JOINT_NAMES);
+            names.extend(self.pose_joint_names.iter().map(String::as_str));
             position.extend([p.x, p.y, p.z, p.roll, p.pitch, p.yaw]);
             velocity.extend([f64::NAN; 6]);
             effort.extend([f64::NAN; 6]);

@@ -30,7 +30,7 @@ from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
 from rclpy.exceptions import ParameterUninitializedException
-from rclpy.executors import Executor, ExternalShutdownException
+from rclpy.executors import Executor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
@@ -494,7 +494,7 @@ def main(args: list[str] | None = None) -> None:
 
 
 def _spin(executor: Executor) -> None:
-    with contextlib.suppress(ExternalShutdownException, KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt):
         spin_until_shutdown(executor)
 
 

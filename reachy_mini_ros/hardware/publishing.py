@@ -18,7 +18,11 @@ from rclpy.lifecycle import LifecycleNode
 from sensor_msgs.msg import JointState
 
 from reachy_mini_ros.hardware import diagnostics
-from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME, STEWART_JOINT_NAMES
+from reachy_mini_ros.interface.joints import (
+    HEAD_POSE_FRAME,
+    HEAD_POSE_JOINT_NAMES,
+    STEWART_JOINT_NAMES,
+)
 
 # Torque constants (N·m/A) to estimate effort from the present current: stall torque over
 # stall current at 5 V in ROBOTIS' specifications (XL330-M288: 0.52 N·m / 1.47 A,
@@ -64,7 +68,9 @@ class ReadingPublisher:
         """Start the publishing thread on loop's readings, at most rate_hz."""
         # A new encoder per start: the head pose is tracked from neutral again.
         self._encoder = core.ReadingEncoder(
-            [TORQUE_CONSTANT[name] for name in core.JOINT_NAMES], HEAD_POSE_FRAME
+            [TORQUE_CONSTANT[name] for name in core.JOINT_NAMES],
+            HEAD_POSE_FRAME,
+            list(HEAD_POSE_JOINT_NAMES),
         )
         self._publishing.set()
         self._thread = threading.Thread(

@@ -31,7 +31,9 @@ BODY = NAMES.index("yaw_body")
 
 
 def encoder() -> Any:
-    return core.ReadingEncoder([TORQUE_CONSTANT[n] for n in NAMES], HEAD_POSE_FRAME)
+    return core.ReadingEncoder(
+        [TORQUE_CONSTANT[n] for n in NAMES], HEAD_POSE_FRAME, list(HEAD_POSE_JOINT_NAMES)
+    )
 
 
 @pytest.fixture
@@ -165,6 +167,8 @@ def test_a_silent_motor_is_left_out_and_takes_the_head_pose_with_it(sim_loop: An
         sim.set_unresponsive(13, False)
 
 
-def test_the_encoder_wants_one_torque_constant_per_motor() -> None:
+def test_the_encoder_wants_one_torque_constant_per_motor_and_six_pose_joints() -> None:
     with pytest.raises(ValueError, match="torque constants"):
-        core.ReadingEncoder([0.3] * 3, HEAD_POSE_FRAME)
+        core.ReadingEncoder([0.3] * 3, HEAD_POSE_FRAME, list(HEAD_POSE_JOINT_NAMES))
+    with pytest.raises(ValueError, match="head pose joint names"):
+        core.ReadingEncoder([0.3] * len(NAMES), HEAD_POSE_FRAME, ["head_x"])

@@ -35,6 +35,7 @@ __all__ = [
     "MotionError",
     "ProtocolError",
     "PtyBus",
+    "ReadingEncoder",
     "SimBus",
     "Snapshot",
     "StatusPacket",
@@ -332,6 +333,21 @@ class Snapshot:
         While the bus is down the loop publishes nothing, so the latest snapshot keeps its seq
         and read_time but reports 'reconnecting'.
         """
+
+@final
+class ReadingEncoder:
+    """Serialize readings as sensor_msgs/JointState and geometry_msgs/PoseStamped (CDR), for
+    Publisher.publish(bytes). torque_constants: N·m/A per motor, in the loop's motor order."""
+
+    def __new__(
+        cls,
+        torque_constants: Sequence[float],
+        head_pose_frame: str,
+        head_pose_joint_names: Sequence[str],
+    ) -> ReadingEncoder: ...
+    def encode(self, snapshot: Snapshot) -> tuple[bytes, bytes | None]:
+        """(JointState bytes, PoseStamped bytes or None): the motors read in this cycle, then
+        the head pose joints when the forward kinematics found a pose."""
 
 @final
 class LoopStats:

@@ -15,6 +15,8 @@ use crate::ros_messages;
 ///
 /// `torque_constants`: N·m per A of each motor, in the loop's motor order; effort is the
 /// present current times it. `head_pose_frame`: the pose message's frame id.
+/// `head_pose_joint_names`: the six joints (x, y, z, roll, pitch, yaw) that carry the head pose
+/// in /joint_states.
 #[pyclass(module = "reachy_mini_core_rs._core")]
 pub(super) struct ReadingEncoder {
     inner: Mutex<ros_messages::ReadingEncoder>,
@@ -23,12 +25,19 @@ pub(super) struct ReadingEncoder {
 #[pymethods]
 impl ReadingEncoder {
     #[new]
-    fn new(torque_constants: Vec<f64>, head_pose_frame: &str) -> PyResult<Self> {
+    fn new(
+        torque_constants: Vec<f64>,
+        head_pose_frame: &str,
+        head_pose_joint_names: Vec<String>,
+    ) -> PyResult<Self> {
         let constants: [f64; COUNT] = torque_constants.try_into().map_err(|c: Vec<f64>| {
             PyValueError::new_err(format!("expected {COUNT} torque constants, got {}", c.len()))
         })?;
+        let names: [String; 6] = head_pose_joint_names.try_into().map_err(|n: Vec<String>| {
+            PyValueError::new_err(format!("expected 6 head pose joint names, got {}", n.len()))
+        })?;
         Ok(ReadingEncoder {
-            inner: Mutex::new(ros_messages::ReadingEncoder::new(constants, head_pose_frame)),
+            inner: Mutex::new(ros_messages::ReadingEncoder::new(constants, head_pose_frame, names)),
         })
     }
 
