@@ -99,6 +99,10 @@ def start_process(
     return Process(name=name, popen=popen, log_path=log_path)
 
 
+# The run's domain (set by conftest before this module is imported) and the bridge tests'
+# domain next to it, where their stand-in hardware publishes and answers commands.
+RUN_DOMAIN_ID = int(os.environ.get("ROS_DOMAIN_ID", "0"))
+BRIDGE_DOMAIN_ID = RUN_DOMAIN_ID % 101 + 1
 _handed_out: set[int] = set()
 
 
@@ -144,9 +148,10 @@ def private_domain() -> int:
     """Return a ROS domain id for one test's own nodes, apart from the run's shared stack.
 
     Tests that start their own hardware node must not see the session's stack, which has a
-    node of the same name publishing the same topics.
+    node of the same name publishing the same topics, nor the bridge tests' stand-in hardware,
+    which publishes joint states and accepts commands on its own domain for a whole module.
     """
-    taken = {int(os.environ.get("ROS_DOMAIN_ID", "0"))} | _handed_out
+    taken = {RUN_DOMAIN_ID, BRIDGE_DOMAIN_ID} | _handed_out
     domain = random.SystemRandom().choice([d for d in range(1, 102) if d not in taken])
     _handed_out.add(domain)
     return domain

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from support import Process, RosClient, free_port, start_process, wait_for
+from support import BRIDGE_DOMAIN_ID, Process, RosClient, free_port, start_process, wait_for
 
 from reachy_mini_ros.interface import command_results, moves
 
@@ -31,16 +31,16 @@ HEAD_JOINTS = ["head_x", "head_y", "head_z", "head_roll", "head_pitch", "head_ya
 STAND_IN_CORE_VERSION = "0.0.0+stand-in"
 
 # The bridges under test and their stand-in hardware talk on a domain of their own (still one
-# per run, in 1..101), apart from the session's simulated robot (`stack`): its real joint
-# states and diagnostics would otherwise mix with the stand-in's.
-BRIDGE_DOMAIN_ID = str(int(os.environ.get("ROS_DOMAIN_ID", "0")) % 101 + 1)
+# per run, in 1..101, see support.BRIDGE_DOMAIN_ID), apart from the session's simulated robot
+# (`stack`) and every other stack: their real joint states and diagnostics would otherwise mix
+# with the stand-in's.
 
 
 @contextlib.contextmanager
 def bridge_domain() -> Iterator[None]:
     """Create ROS contexts and nodes on the bridge tests' domain inside this block."""
     previous = os.environ.get("ROS_DOMAIN_ID")
-    os.environ["ROS_DOMAIN_ID"] = BRIDGE_DOMAIN_ID
+    os.environ["ROS_DOMAIN_ID"] = str(BRIDGE_DOMAIN_ID)
     try:
         yield
     finally:
@@ -74,7 +74,7 @@ class Bridge:
 def bridge_env(data_dir: Path, token: str | None, **extra: str) -> dict[str, str]:
     """Return the environment of a bridge process."""
     env = {
-        "ROS_DOMAIN_ID": BRIDGE_DOMAIN_ID,
+        "ROS_DOMAIN_ID": str(BRIDGE_DOMAIN_ID),
         "REACHY_MINI_DATA_DIR": str(data_dir),
         "AMENT_PREFIX_PATH": os.environ.get("AMENT_PREFIX_PATH", sys.prefix),
         "PYTHONUNBUFFERED": "1",
