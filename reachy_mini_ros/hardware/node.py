@@ -43,6 +43,8 @@ from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 NODE_NAME = status.HARDWARE_NODE
 AUTOMATIC_BODY_YAW = "automatic_body_yaw"
 SWITCH_INTERVAL_S = 0.001
+# How often the node looks for new /diagnostics readers, to send them the statuses at once.
+READER_CHECK_PERIOD_S = 0.1
 
 
 class HardwareNode(LifecycleNode):
@@ -122,6 +124,17 @@ class HardwareNode(LifecycleNode):
             status.COMMAND_PATH_TASK,
             lambda stat: diagnostics.command_task(self._diag_state(), stat),
         )
+        # A reader that just appeared (the bridge starting or restarted, an aggregator, rqt)
+        # gets the statuses now rather than at the updater's next period, up to a second
+        # later: the bridge counts as healthy only once it has seen them.
+        self._diagnostics_readers = 0
+        self.create_timer(READER_CHECK_PERIOD_S, self._greet_new_diagnostics_readers)
+
+    def _greet_new_diagnostics_readers(self) -> None:
+        readers = self.count_subscribers("/diagnostics")
+        if readers > self._diagnostics_readers:
+            self._updater.force_update()
+        self._diagnostics_readers = readers
 
     # Lifecycle --------------------------------------------------------------------------
 

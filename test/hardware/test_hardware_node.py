@@ -6,6 +6,7 @@ import itertools
 import math
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
@@ -14,12 +15,14 @@ from hardware_support import start_hardware_node
 from sensor_msgs.msg import JointState
 from std_srvs.srv import SetBool
 from support import (
+    BIN,
     Process,
     RosClient,
     TopicRecorder,
     call_service,
     diagnostic_statuses,
     private_domain,
+    start_process,
     status_values,
     wait_for,
 )
@@ -273,3 +276,35 @@ def test_torque_service_turns_torque_off_and_on(client: RosClient, diag: TopicRe
         )
         assert response.success, response.message
         wait_for(lambda s=shown: torque_states() == {s}, 10.0, f"every motor torque {shown}")
+
+
+def test_a_new_diagnostics_reader_gets_every_status_at_once(tmp_path: Path) -> None:
+    """A reader that appears is sent the statuses within a moment, not at the next period."""
+    domain = private_domain()
+    period_s = 60.0  # no periodic update can fall inside the test
+    process = start_process(
+        "hardware_node",
+        [
+            str(BIN / "hardware_node"),
+            "--ros-args",
+            "-p",
+            f"diagnostic_updater.period:={period_s}",
+        ],
+        tmp_path,
+        {"ROS_DOMAIN_ID": str(domain)},
+    )
+    ros = RosClient("late_reader", domain_id=domain)
+    try:
+        TopicRecorder(ros, JointState, "/joint_states").wait(30.0, "an active hardware node")
+        for _ in range(2):  # a second reader is greeted too, not only the first one
+            recorder = TopicRecorder(ros, DiagnosticArray, "/diagnostics")
+            wait_for(
+                lambda r=recorder: set(diagnostic_statuses(r)) >= EXPECTED_STATUSES,
+                3.0,
+                f"every hardware status, though the period is {period_s} s",
+            )
+            statuses = diagnostic_statuses(recorder)
+            assert statuses["hardware_node: Rust core"].level == DiagnosticStatus.OK
+    finally:
+        ros.close()
+        process.stop()
