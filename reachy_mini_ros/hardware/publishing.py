@@ -35,6 +35,15 @@ TORQUE_CONSTANT = {
 }
 
 
+def reading_encoder(core: Any) -> Any:
+    """Return the core's encoder of this robot's readings (a ``ReadingEncoder``)."""
+    return core.ReadingEncoder(
+        [TORQUE_CONSTANT[name] for name in core.JOINT_NAMES],
+        HEAD_POSE_FRAME,
+        list(HEAD_POSE_JOINT_NAMES),
+    )
+
+
 class ReadingPublisher:
     """Publish every new reading of the loop once, from a thread of its own, while active."""
 
@@ -67,14 +76,10 @@ class ReadingPublisher:
     def start(self, loop: Any, core: Any, rate_hz: float) -> None:
         """Start the publishing thread on loop's readings, at most rate_hz."""
         # A new encoder per start: the head pose is tracked from neutral again.
-        self._encoder = core.ReadingEncoder(
-            [TORQUE_CONSTANT[name] for name in core.JOINT_NAMES],
-            HEAD_POSE_FRAME,
-            list(HEAD_POSE_JOINT_NAMES),
-        )
+        self._encoder = reading_encoder(core)
         self._publishing.set()
         self._thread = threading.Thread(
-            target=self._run, args=(loop, core, rate_hz), name="joint_states", daemon=True
+            target=self._run, args=(loop, rate_hz), name="joint_states", daemon=True
         )
         self._thread.start()
 
@@ -85,7 +90,7 @@ class ReadingPublisher:
             self._thread.join(2.0)
             self._thread = None
 
-    def _run(self, loop: Any, core: Any, rate_hz: float) -> None:
+    def _run(self, loop: Any, rate_hz: float) -> None:
         """Publish every new reading once, at most at rate_hz."""
         min_interval = 1.0 / rate_hz
         # Skip a reading only when it comes earlier than 90 % of the interval, so that equal
@@ -104,7 +109,7 @@ class ReadingPublisher:
                 continue
             last_read = snap.read_time
             try:
-                self._publish(core, snap)
+                self._publish(snap)
                 self._log_new_hardware_errors(snap)
             except Exception as exc:
                 if not (self._publishing.is_set() and rclpy.ok(context=self._node.context)):
@@ -118,7 +123,7 @@ class ReadingPublisher:
                 logger.info("publishing resumed")
                 failing = False
 
-    def _publish(self, core: Any, snap: Any) -> None:
+    def _publish(self, snap: Any) -> None:
         joint_state, head_pose = self._encoder.encode(snap)
         self._joint_states_pub.publish(joint_state)
         if head_pose is not None:

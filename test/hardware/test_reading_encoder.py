@@ -19,7 +19,7 @@ from geometry_msgs.msg import PoseStamped
 from rclpy.serialization import deserialize_message, serialize_message
 from sensor_msgs.msg import JointState
 
-from reachy_mini_ros.hardware.publishing import TORQUE_CONSTANT
+from reachy_mini_ros.hardware.publishing import TORQUE_CONSTANT, reading_encoder
 from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME, HEAD_POSE_JOINT_NAMES
 from reachy_mini_ros.interface.rotations import rpy_to_quaternion
 
@@ -28,12 +28,6 @@ core = pytest.importorskip("reachy_mini_core_rs")
 NAMES = list(core.JOINT_NAMES)
 STEWART = [NAMES.index(f"stewart_{k}") for k in range(1, 7)]
 BODY = NAMES.index("yaw_body")
-
-
-def encoder() -> Any:
-    return core.ReadingEncoder(
-        [TORQUE_CONSTANT[n] for n in NAMES], HEAD_POSE_FRAME, list(HEAD_POSE_JOINT_NAMES)
-    )
 
 
 @pytest.fixture
@@ -129,7 +123,7 @@ def check_reading(snap: Any, joint_bytes: bytes, pose_bytes: bytes | None, start
 
 def test_moving_readings_decode_as_the_messages_they_stand_for(sim_loop: Any) -> None:
     loop, _ = sim_loop
-    enc = encoder()
+    enc = reading_encoder(core)
     start = None
     snaps = readings(loop, 5)
     pose = core.forward_kinematics(
@@ -150,7 +144,7 @@ def test_moving_readings_decode_as_the_messages_they_stand_for(sim_loop: Any) ->
 
 def test_a_silent_motor_is_left_out_and_takes_the_head_pose_with_it(sim_loop: Any) -> None:
     loop, sim = sim_loop
-    enc = encoder()
+    enc = reading_encoder(core)
     sim.set_unresponsive(13, True)  # stewart_3
     try:
         snaps = [
