@@ -3,7 +3,8 @@
 The Rust loop plans, checks and runs every move (see interface/moves.py for the contract);
 this module turns the messages into its calls, answers each request on
 ``/reachy_mini/command_results`` and publishes every move's start and end there, read from
-the loop's move events at 50 Hz.
+the loop's move events by the publishing thread after each loop cycle (``publish_events``),
+and by the node once more when it stops the loop.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ from reachy_mini_ros.interface import moves, status
 from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME
 from reachy_mini_ros.interface.rotations import quaternion_to_rpy
 
-# How often the loop's move events are read and published (s): a move's end is on the
-# results topic within 20 ms.
-EVENT_PERIOD_S = 0.02
 _LEVELS = {
     moves.STARTED: DiagnosticStatus.OK,
     moves.COMPLETED: DiagnosticStatus.OK,
@@ -113,7 +111,6 @@ class MoveInterfaces:
         node.create_service(Trigger, moves.WAKE_UP_SERVICE, self._on_wake_up)
         node.create_service(Trigger, moves.GOTO_SLEEP_SERVICE, self._on_goto_sleep)
         node.create_service(Trigger, moves.STOP_MOVE_SERVICE, self._on_stop_move)
-        node.create_timer(EVENT_PERIOD_S, self.publish_events)
 
     @property
     def _loop(self) -> Any:
@@ -216,7 +213,11 @@ class MoveInterfaces:
     # Events -------------------------------------------------------------------------------
 
     def publish_events(self) -> None:
-        """Publish the loop's move events since the last call."""
+        """Publish the loop's move events since the last call.
+
+        The publishing thread calls it after every cycle while the node is active; the node
+        calls it after stopping that thread and the loop, for the moves the stop ended.
+        """
         loop = self._loop
         if loop is None:
             return

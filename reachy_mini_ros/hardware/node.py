@@ -43,7 +43,8 @@ from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 NODE_NAME = status.HARDWARE_NODE
 AUTOMATIC_BODY_YAW = "automatic_body_yaw"
 SWITCH_INTERVAL_S = 0.001
-# How often the node looks for new /diagnostics readers, to send them the statuses at once.
+# How often the node looks for new /diagnostics readers, to send them the statuses at once
+# (from the publishing thread, so only while active).
 READER_CHECK_PERIOD_S = 0.1
 
 
@@ -60,7 +61,7 @@ class HardwareNode(LifecycleNode):
         self._config: HardwareConfig | None = None
         self._loop: Any = None  # reachy_mini_core_rs.ControlLoop
         self._core: Any = None  # the reachy_mini_core_rs module, imported at configure
-        self._readings = ReadingPublisher(self)
+        self._readings = ReadingPublisher(self, self._between_readings)
         self._lifecycle_state = "unconfigured"
         self._commands = diagnostics.CommandStats()
         self._diag_cache: tuple[float, diagnostics.DiagnosticsState] | None = None
@@ -128,7 +129,15 @@ class HardwareNode(LifecycleNode):
         # gets the statuses now rather than at the updater's next period, up to a second
         # later: the bridge counts as healthy only once it has seen them.
         self._diagnostics_readers = 0
-        self.create_timer(READER_CHECK_PERIOD_S, self._greet_new_diagnostics_readers)
+        self._next_reader_check = 0.0
+
+    def _between_readings(self) -> None:
+        """The publishing thread's work after each cycle: move events, new readers."""
+        self._moves.publish_events()
+        now = time.monotonic()
+        if now >= self._next_reader_check:
+            self._next_reader_check = now + READER_CHECK_PERIOD_S
+            self._greet_new_diagnostics_readers()
 
     def _greet_new_diagnostics_readers(self) -> None:
         readers = self.count_subscribers("/diagnostics")
@@ -235,6 +244,8 @@ class HardwareNode(LifecycleNode):
             if self._torque_wanted:
                 self._loop.set_torque(True)
             assert self._config is not None
+            # Every reader present gets the active statuses at the thread's first look.
+            self._diagnostics_readers = 0
             self._readings.start(self._loop, self._core, self._config.joint_states_rate_hz)
         except (self._core.CoreError, RuntimeError) as exc:
             # Release what this transition started: the node stays inactive, with no thread
@@ -257,6 +268,8 @@ class HardwareNode(LifecycleNode):
             if self._config is not None and self._config.torque_off_on_deactivate:
                 commands.call_core(self._core, self._loop.set_torque, False)
             self._loop.stop()
+        # The moves the stop ended are reported now: the thread that reports them is gone.
+        self._moves.publish_events()
         self._lifecycle_state = "inactive"
         self.get_logger().info("inactive")
         return super().on_deactivate(state)

@@ -1,7 +1,10 @@
 """Publish the control loop's readings: /joint_states and the head pose, each reading once.
 
 A thread waits on the Rust loop without the GIL and sends each new reading once, so a stale
-value is never published as fresh: when the bus is lost, /joint_states stops. The core
+value is never published as fresh: when the bus is lost, /joint_states stops. The same thread,
+awake anyway, runs the node's light per-cycle work (``between_readings``: the move events, a
+look for new /diagnostics readers) after each reading or each empty wait, so that none of it
+needs a timer of its own waking the executor 50 times a second. The core
 serializes each reading's messages (``ReadingEncoder``: the motors read in this cycle, their
 effort from the present current, the head pose by forward kinematics); this thread only hands
 the bytes to rclpy, so a reading costs a few Python objects, not a few hundred.
@@ -10,6 +13,7 @@ the bytes to rclpy, so a reading costs a few Python objects, not a few hundred.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import rclpy
@@ -44,11 +48,16 @@ def reading_encoder(core: Any) -> Any:
     )
 
 
+# How long the thread waits for a reading before it runs between_readings anyway (s).
+WAIT_S = 0.1
+
+
 class ReadingPublisher:
     """Publish every new reading of the loop once, from a thread of its own, while active."""
 
-    def __init__(self, node: LifecycleNode) -> None:
+    def __init__(self, node: LifecycleNode, between_readings: Callable[[], None]) -> None:
         self._node = node
+        self._between_readings = between_readings
         self._thread: threading.Thread | None = None
         self._publishing = threading.Event()
         self._joint_states_pub: Any = None
@@ -101,16 +110,16 @@ class ReadingPublisher:
         failing = False
         logger = self._node.get_logger()
         while self._publishing.is_set():
-            snap = loop.wait_snapshot(last_seq, 0.1)
-            if snap is None:
-                continue  # bus down or loop stopped: publish nothing rather than old values
-            last_seq = snap.seq
-            if snap.read_time - last_read < slack:
-                continue
-            last_read = snap.read_time
+            snap = loop.wait_snapshot(last_seq, WAIT_S)
             try:
-                self._publish(snap)
-                self._log_new_hardware_errors(snap)
+                # None: bus down or loop stopped; publish nothing rather than old values.
+                if snap is not None:
+                    last_seq = snap.seq
+                    if snap.read_time - last_read >= slack:
+                        last_read = snap.read_time
+                        self._publish(snap)
+                        self._log_new_hardware_errors(snap)
+                self._between_readings()
             except Exception as exc:
                 if not (self._publishing.is_set() and rclpy.ok(context=self._node.context)):
                     return  # the node or its context is shutting down under us

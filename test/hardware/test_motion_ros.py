@@ -14,6 +14,8 @@ from builtin_interfaces.msg import Duration
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import PoseStamped, Transform
 from hardware_support import start_hardware_node
+from lifecycle_msgs.msg import Transition
+from lifecycle_msgs.srv import ChangeState
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 from std_srvs.srv import SetBool, Trigger
@@ -215,6 +217,37 @@ def test_stop_move_cancels_a_goto_and_wake_up_runs(
     assert wait_end(results, reply.message) == moves.COMPLETED
     msg = joint_states.latest()
     assert position(msg, "left_antenna") == pytest.approx(0.1745, abs=0.01)
+
+
+def change_state(client: RosClient, transition_id: int) -> bool:
+    request = ChangeState.Request()
+    request.transition.id = transition_id
+    return bool(call_service(client, ChangeState, "/hardware_node/change_state", request).success)
+
+
+def test_a_move_that_deactivating_stops_is_reported_cancelled(
+    client: RosClient, joint_states: TopicRecorder, results: TopicRecorder
+) -> None:
+    # The publishing thread, which reports moves while active, is gone once the node is
+    # inactive: the move the stop ended is still reported, with the loop's reason.
+    request = moves.GotoRequest(duration=5.0, antennas=(0.8, -0.8), move_id="deactivated")
+    publish(client, String, moves.GOTO_TOPIC, String(data=moves.goto_text(request)))
+    wait_for(lambda: moves.STARTED in move_events(results, "deactivated"), 10.0, "the goto")
+    try:
+        assert change_state(client, Transition.TRANSITION_DEACTIVATE)
+        assert wait_end(results, "deactivated", timeout=5.0) == moves.CANCELLED
+        end = next(
+            m
+            for m in results.since(0)
+            if m.name == moves.MOVE_RESULT
+            and values(m)[moves.MOVE_ID_KEY] == "deactivated"
+            and values(m)[moves.EVENT_KEY] == moves.CANCELLED
+        )
+        assert "stopped" in end.message
+    finally:
+        assert change_state(client, Transition.TRANSITION_ACTIVATE)
+    active_again = time.time()
+    wait_for(lambda: len(joint_states.since(active_again)) > 10, 10.0, "joint states again")
 
 
 def test_streaming_at_50_hz_right_after_enabling_torque_from_sleep_keeps_the_loop_at_rate(
