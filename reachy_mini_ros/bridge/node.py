@@ -40,6 +40,7 @@ from std_srvs.srv import SetBool, Trigger
 
 from reachy_mini_ros.bridge.app import create_app
 from reachy_mini_ros.bridge.config import BridgeConfig
+from reachy_mini_ros.bridge.joint_state_cdr import JointStateReader
 from reachy_mini_ros.bridge.logs import configure_logging, get_logger
 from reachy_mini_ros.bridge.motion import MoveEventError, parse_move_event
 from reachy_mini_ros.bridge.outcomes import Outcome, Outcomes, header_stamped, level_of
@@ -119,6 +120,7 @@ class BridgeNode(Node):
             ),
         )
         self._owned_subscriptions: list[Any] = []
+        self._joint_read_failing = False
         self.reset_subscriptions()
         # The bridge's own diagnostics, at 1 Hz like diagnostic_updater.
         self.create_timer(1.0, self._publish_diagnostics)
@@ -157,16 +159,30 @@ class BridgeNode(Node):
         # Best effort takes the freshest sample; it matches both reliable and best-effort
         # publishers. 10 messages is 50 ms at 200 Hz.
         sensor_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT)
+        # Taken raw: the reader gets the few fields the bridge uses from the bytes, without
+        # the Python message rclpy would build for every sample.
+        self._joint_reader = JointStateReader()
         self._owned_subscriptions = [
-            self.create_subscription(JointState, "/joint_states", self._on_joints, sensor_qos),
+            self.create_subscription(
+                JointState, "/joint_states", self._on_joints, sensor_qos, raw=True
+            ),
             self.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 50),
         ]
 
-    def _on_joints(self, msg: JointState) -> None:
+    def _on_joints(self, data: bytes) -> None:
         if self.bridge is None:
             return
-        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
-        self.bridge.on_joint_state(stamp, list(msg.name), msg.position, msg.velocity, msg.effort)
+        try:
+            reading = self._joint_reader.read(data)
+        except Exception as exc:  # rclpy's deserializer refused it: not a JointState
+            if not self._joint_read_failing:
+                self.get_logger().error(f"a /joint_states message could not be read: {exc}")
+            self._joint_read_failing = True
+            return
+        self._joint_read_failing = False
+        self.bridge.on_joint_state(
+            reading.stamp, reading.names, reading.position, reading.velocity, reading.effort
+        )
 
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
         for s in msg.status:
