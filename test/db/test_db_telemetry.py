@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reachy_mini_ros.db import Database, TelemetryAggregator, TelemetryPoint
 
@@ -154,3 +158,45 @@ def test_query_telemetry_filters_by_joint_and_time(database: Database) -> None:
     points = database.query_telemetry(joint="a", since=T0 + 3, until=T0 + 6)
     assert [(p.joint, p.start) for p in points] == [("a", T0 + 3), ("a", T0 + 4), ("a", T0 + 5)]
     assert database.query_telemetry(joint="nope") == []
+
+
+joint_names = st.sampled_from(["yaw_body", "stewart_1", "head_z", "left_antenna"])
+values = st.one_of(
+    st.floats(-10, 10, allow_nan=False), st.sampled_from([math.nan, math.inf, -math.inf])
+)
+
+
+@st.composite
+def samples(draw: st.DrawFn) -> list[tuple[float, list[str], list[float]]]:
+    """Samples over three windows whose joint sets and orders change from one to the next."""
+    out = []
+    for k in range(draw(st.integers(1, 60))):
+        names = draw(st.lists(joint_names, unique=True, max_size=4))
+        positions = draw(st.lists(values, min_size=len(names), max_size=len(names) + 1))
+        out.append((T0 + k * 0.05, names, positions))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(samples())
+def test_each_point_is_the_count_mean_min_max_and_last_of_the_finite_values(
+    stream_: list[tuple[float, list[str], list[float]]],
+) -> None:
+    sink = Collected()
+    aggregator = TelemetryAggregator(sink)
+    for stamp, names, positions in stream_:
+        aggregator.add(stamp, names, positions)
+    aggregator.flush()
+    # Every finite value of a joint in a window, in arrival order.
+    expected: dict[tuple[float, str], list[float]] = {}
+    for stamp, names, positions in stream_:
+        for name, value in zip(names, positions, strict=False):
+            if math.isfinite(value):
+                expected.setdefault((math.floor(stamp), name), []).append(value)
+    got = {(point.start, point.joint): point for point in sink.points}
+    assert set(got) == {(float(start), name) for start, name in expected}
+    for (start, name), seen in expected.items():
+        point = got[(float(start), name)]
+        assert point.count == len(seen)
+        assert point.mean == pytest.approx(sum(seen) / len(seen))
+        assert (point.min, point.max, point.last) == (min(seen), max(seen), seen[-1])
