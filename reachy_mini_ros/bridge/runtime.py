@@ -191,7 +191,7 @@ class Bridge:
     ) -> None:
         """Take one /joint_states message (ROS thread)."""
         sample = self.state.update_joints(stamp, names, position, velocity, effort)
-        self.hub.publish_threadsafe("joint_states", sample.frame)
+        self.hub.publish_threadsafe("joint_states", sample.frame_text)
         for listener in self.joint_listeners:
             listener(sample)
         aggregator = self.aggregator

@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import orjson
 
@@ -23,18 +24,65 @@ def _finite(values: Sequence[float]) -> list[float | None]:
     return [v if math.isfinite(v) else None for v in values]
 
 
-@dataclass(frozen=True)
 class JointSample:
-    """One /joint_states message, with the WebSocket frame that carries it."""
+    """One /joint_states message, as read: its JSON forms are made once, when first needed.
 
-    stamp: float
-    seq: int
-    name: tuple[str, ...]
-    position: list[float | None]
-    velocity: list[float | None]
-    effort: list[float | None]
-    received_mono: float
-    frame: str
+    The ROS thread makes one per sample at up to 200 Hz, and most are never read: the lists
+    with NaN as None and the WebSocket frame are built only for the samples that a route, a
+    client or the head pose asks for. Treat it as immutable.
+    """
+
+    def __init__(
+        self,
+        stamp: float,
+        seq: int,
+        name: tuple[str, ...],
+        position: Sequence[float],
+        velocity: Sequence[float],
+        effort: Sequence[float],
+        received_mono: float,
+    ) -> None:
+        self.stamp = stamp
+        self.seq = seq
+        self.name = name
+        self.received_mono = received_mono
+        self._read = (position, velocity, effort)
+
+    @cached_property
+    def position(self) -> list[float | None]:
+        """Positions (rad), a non-finite one as None."""
+        return _finite(self._read[0])
+
+    @cached_property
+    def velocity(self) -> list[float | None]:
+        """Velocities (rad/s), a non-finite one as None."""
+        return _finite(self._read[1])
+
+    @cached_property
+    def effort(self) -> list[float | None]:
+        """Efforts (N·m), a non-finite one as None."""
+        return _finite(self._read[2])
+
+    @cached_property
+    def frame(self) -> str:
+        """The ``joint_states`` frame of this sample (JSON text)."""
+        return orjson.dumps(
+            {
+                "type": "joint_states",
+                "data": {
+                    "stamp": self.stamp,
+                    "seq": self.seq,
+                    "name": list(self.name),
+                    "position": self.position,
+                    "velocity": self.velocity,
+                    "effort": self.effort,
+                },
+            }
+        ).decode()
+
+    def frame_text(self) -> str:
+        """Return frame (a callable a hub can keep instead of the text)."""
+        return self.frame
 
     def positions_by_name(self) -> dict[str, float | None]:
         """Return {joint name: position}."""
@@ -103,24 +151,11 @@ class RobotState:
         velocity: Sequence[float],
         effort: Sequence[float],
     ) -> JointSample:
-        """Store one joint state message and serialise its WebSocket frame once for all."""
+        """Store one joint state message (its frame is serialised only if a client gets it)."""
         now = time.monotonic()
         self._seq += 1
-        pos, vel, eff = _finite(position), _finite(velocity), _finite(effort)
-        frame = orjson.dumps(
-            {
-                "type": "joint_states",
-                "data": {
-                    "stamp": stamp,
-                    "seq": self._seq,
-                    "name": list(names),
-                    "position": pos,
-                    "velocity": vel,
-                    "effort": eff,
-                },
-            }
-        ).decode()
-        sample = JointSample(stamp, self._seq, tuple(names), pos, vel, eff, now, frame)
+        names = names if isinstance(names, tuple) else tuple(names)
+        sample = JointSample(stamp, self._seq, names, position, velocity, effort, now)
         self.joints = sample
         self.joint_rate.tick(now)
         return sample

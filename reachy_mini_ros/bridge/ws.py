@@ -246,7 +246,9 @@ class WsHub:
         self.metrics = metrics
         self.max_rate_hz = max_rate_hz
         self.clients: set[Client] = set()
-        self.latest: dict[Channel, str] = {}
+        # The last frame of every state channel, for a client that subscribes later; while no
+        # client is connected, a joint_states frame is kept unserialised (see publish_threadsafe).
+        self.latest: dict[Channel, str | Callable[[], str]] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self.accepting = False
         # time.monotonic() of the last joint_states sample (set from the ROS thread), and
@@ -314,8 +316,12 @@ class WsHub:
             else:
                 client.offer(channel, frame)
 
-    def publish_threadsafe(self, channel: Channel, frame: str) -> None:
-        """Offer frame from another thread; a no-op while no client is connected."""
+    def publish_threadsafe(self, channel: Channel, frame: str | Callable[[], str]) -> None:
+        """Offer frame from another thread; while no client is connected, only keep it.
+
+        frame may be a callable returning the text: it is called only when a client is there
+        to get it, so that a sample nobody reads is never serialised.
+        """
         loop = self.loop
         if loop is None:
             return
@@ -325,8 +331,9 @@ class WsHub:
             if channel not in NEWS_CHANNELS:  # news is told once; a state is kept for newcomers
                 self.latest[channel] = frame
             return
+        text = frame if isinstance(frame, str) else frame()
         with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
-            loop.call_soon_threadsafe(self.publish, channel, frame)
+            loop.call_soon_threadsafe(self.publish, channel, text)
 
     async def close_all(self, code: int = CLOSE_GOING_AWAY) -> None:
         """Refuse new clients and close every connection with code."""
@@ -464,7 +471,7 @@ class WsHub:
             client.next_due.pop(name, None)
             latest = self.latest.get(name)
             if new and latest is not None:
-                client.slots[name] = latest
+                client.slots[name] = latest if isinstance(latest, str) else latest()
         client.reply(SubscribedMessage(channels=dict(client.rates)))
 
     def _unsubscribe(self, client: Client, message: UnsubscribeMessage) -> None:
