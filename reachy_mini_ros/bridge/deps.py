@@ -1,4 +1,9 @@
-"""Dependencies shared by the routes, as Annotated aliases."""
+"""Dependencies shared by the routes, as Annotated aliases.
+
+Each is an ``async def``: FastAPI runs a plain ``def`` dependency in its thread pool, a
+thread hop per request for a function that only reads an attribute (a quarter of a status
+request's time). None of them blocks.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,14 @@ from reachy_mini_ros.bridge.security import token_matches
 bearer = HTTPBearer(auto_error=False, description="The API token (REACHY_MINI_TOKEN).")
 
 
-def get_bridge(request: Request) -> Bridge:
-    """Return the process's Bridge."""
+def _bridge(request: Request) -> Bridge:
     bridge: Bridge = request.app.state.bridge
     return bridge
+
+
+async def get_bridge(request: Request) -> Bridge:
+    """Return the process's Bridge."""
+    return _bridge(request)
 
 
 BridgeDep = Annotated[Bridge, Depends(get_bridge)]
@@ -27,7 +36,7 @@ BridgeDep = Annotated[Bridge, Depends(get_bridge)]
 
 def check_token(request: Request) -> None:
     """Answer 401 unless the request carries the API token (the attempt is audited)."""
-    bridge = get_bridge(request)
+    bridge = _bridge(request)
     expected = bridge.token.token if bridge.token is not None else None
     if expected is None or not token_matches(expected, request.headers.get("authorization")):
         peer = request.client.host if request.client is not None else None
@@ -39,7 +48,7 @@ def check_token(request: Request) -> None:
         )
 
 
-def require_token(
+async def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
@@ -68,7 +77,7 @@ class AuthorizedRoute(APIRoute):
         return authorized
 
 
-def get_database(bridge: BridgeDep) -> Any:
+async def get_database(bridge: BridgeDep) -> Any:
     """Return the database, or answer 503 while it is down."""
     db = bridge.db
     if db is None or not db.healthy:

@@ -129,14 +129,14 @@ class TrustedRoute(APIRoute):
         return trusted
 
 
-def ws_trusted(websocket: WebSocket) -> None:
+async def ws_trusted(websocket: WebSocket) -> None:
     """Refuse the handshake (403) of a WebSocket the trust rule refuses."""
     refused = _refusal_of(websocket)
     if refused is not None:
         raise WebSocketException(code=status.WS_1008_POLICY_VIOLATION, reason=refused[1])
 
 
-def get_bridge(request: Request) -> Bridge:
+async def get_bridge(request: Request) -> Bridge:
     """Return the process's Bridge."""
     return _bridge(request)
 
@@ -150,7 +150,7 @@ def backend_ready(bridge: Bridge) -> bool:
     return bool(ready) and bridge.ros is not None
 
 
-def get_backend(request: Request) -> Bridge:
+async def get_backend(request: Request) -> Bridge:
     """Return the bridge once the hardware node is ready; else answer 503 as the vendor."""
     bridge = _bridge(request)
     if not backend_ready(bridge):
