@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -13,6 +14,26 @@ import structlog
 LOG_FILE_MAX_BYTES = 10 * 1024 * 1024
 LOG_FILE_BACKUPS = 5
 LOG_FILE_NAME = "bridge.log"
+
+
+class SizeRotatingFileHandler(RotatingFileHandler):
+    """A RotatingFileHandler that rolls over on the file's size alone.
+
+    The standard one formats every record twice (once only to measure it) and stats the path
+    for every record: a third of the cost of a request's log line. This one rolls over before
+    a record once the file has reached maxBytes, so a file ends at most one line past it.
+    """
+
+    def __init__(self, filename: Path, max_bytes: int, backup_count: int) -> None:
+        super().__init__(filename, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8")
+        # Checked once: a path that is not a regular file (such as /dev/null) never rotates.
+        self._regular = not os.path.exists(filename) or os.path.isfile(filename)
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:  # noqa: N802 - stdlib name
+        """Return whether the file has reached maxBytes."""
+        if self.stream is None:
+            self.stream = self._open()
+        return self._regular and self.maxBytes > 0 and self.stream.tell() >= self.maxBytes
 
 
 def configure_logging(log_dir: Path | None, *, debug: bool = False) -> Path | None:
@@ -42,12 +63,15 @@ def configure_logging(log_dir: Path | None, *, debug: bool = False) -> Path | No
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
         log_file = log_dir / LOG_FILE_NAME
-        rotating = RotatingFileHandler(
-            log_file, maxBytes=LOG_FILE_MAX_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8"
-        )
+        rotating = SizeRotatingFileHandler(log_file, LOG_FILE_MAX_BYTES, LOG_FILE_BACKUPS)
         rotating.setFormatter(formatter)
         root.addHandler(rotating)
     root.setLevel(level)
+    # No line shows the process, thread or multiprocessing names: not looking them up for
+    # every record spares a getpid() system call and two lookups per request line.
+    logging.logProcesses = False
+    logging.logThreads = False
+    logging.logMultiprocessing = False
     # uvicorn's own access log would duplicate the bridge's request line.
     logging.getLogger("uvicorn.access").disabled = True
     # Alembic announces every plugin at INFO on each start.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -16,6 +16,14 @@ from reachy_mini_ros.bridge.metrics import Metrics
 
 log = get_logger("reachy_mini.bridge.http")
 REQUEST_ID_HEADER = b"x-request-id"
+# Request ids only tell requests apart: 128 random bits in uuid4's hex form, from a generator
+# seeded once from the OS rather than a getrandom call per request.
+_ids = random.Random()
+
+
+def new_request_id() -> str:
+    """Return a fresh request id (32 hex digits)."""
+    return f"{_ids.getrandbits(128):032x}"
 
 
 class RequestMiddleware:
@@ -43,7 +51,7 @@ class RequestMiddleware:
                 except ValueError:
                     length = -1
         if not request_id:
-            request_id = uuid.uuid4().hex
+            request_id = new_request_id()
         status = 500
         started = False
         refused = False

@@ -37,6 +37,29 @@ def test_log_file_rotates_at_10_mb_keeping_5_files(tmp_path: Path, restore_loggi
     assert rotating[0].backupCount == 5
 
 
+def test_a_full_log_file_rolls_over_keeping_every_line_whole(
+    tmp_path: Path, restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_file = configure_logging(tmp_path / "logs")
+    assert log_file is not None
+    (rotating,) = [h for h in logging.getLogger().handlers if isinstance(h, RotatingFileHandler)]
+    rotating.maxBytes = 4000  # the 10 MB of a real file, scaled down
+    log = get_logger("reachy_mini.test")
+    for n in range(200):
+        log.info("request", n=n, path="/api/daemon/status")
+    rotating.flush()
+    files = [log_file, *(log_file.with_name(f"bridge.log.{k}") for k in range(1, 6))]
+    assert all(f.exists() for f in files)
+    assert not log_file.with_name("bridge.log.6").exists()
+    lines = [json.loads(line) for f in reversed(files) for line in f.read_text().splitlines()]
+    # The newest lines, in order, none cut; a full file ends at most one line past maxBytes.
+    numbers = [line["n"] for line in lines]
+    assert numbers == list(range(200 - len(numbers), 200))
+    longest = max(len(line) for f in files for line in f.read_text().splitlines()) + 1
+    assert all(f.stat().st_size < 4000 + longest for f in files)
+    capsys.readouterr()
+
+
 def test_events_are_one_json_line_with_their_fields(
     tmp_path: Path, restore_logging: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
