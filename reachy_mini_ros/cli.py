@@ -65,6 +65,8 @@ class Child:
     restart_at: float | None = None
     # Monotonic times of its recent exits, for the failure window.
     failures: list[float] = field(default_factory=list)
+    # Whether it exited on purpose (status 0): it stays stopped.
+    stopped: bool = False
 
     def start(self, env: dict[str, str]) -> None:
         """Start the process."""
@@ -88,11 +90,18 @@ def supervise(
 ) -> int | None:
     """Restart the children that died, once their backoff is over; never touch the others.
 
-    Return an exit code when one of them failed max_failures times within window_s (or, not
-    respawned, exited at all), None while the stack runs.
+    A child that exits with status 0 was stopped on purpose (the hardware node after its
+    lifecycle shutdown transition, a node sent SIGTERM or SIGINT itself): it is not restarted,
+    and the others run on. Return an exit code when one of them failed max_failures times
+    within window_s (or, not respawned, exited at all), 0 once every child has stopped on
+    purpose, None while the stack runs.
     """
+    if all(child.stopped for child in children):
+        return 0
     for child in children:
         assert child.popen is not None
+        if child.stopped:
+            continue
         if child.restart_at is not None:
             if now >= child.restart_at:
                 child.restarts += 1
@@ -104,6 +113,10 @@ def supervise(
                 child.next_delay = RESPAWN_FIRST_DELAY  # ran long enough: forget crashes
             continue
         name = child.spec.name
+        if code == 0 and child.spec.respawn:
+            print(f"reachy-mini: {name} stopped (exit status 0); not restarting it", flush=True)
+            child.stopped = True
+            continue
         if not child.spec.respawn:
             print(f"reachy-mini: {name} exited with {code}", file=sys.stderr, flush=True)
             return code or 1

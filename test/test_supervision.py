@@ -12,8 +12,11 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
+from lifecycle_msgs.msg import Transition
+from lifecycle_msgs.srv import ChangeState
 from sensor_msgs.msg import JointState
-from support import RosClient, Stack, TopicRecorder, running_stack, wait_for
+from support import RosClient, Stack, TopicRecorder, call_service, running_stack, wait_for
 
 
 def bridge_answers(stack: Stack) -> bool:
@@ -97,6 +100,29 @@ def test_a_killed_bridge_is_restarted_and_the_hardware_node_keeps_its_rate(
         assert stack.node_process("bridge_node").pid != bridge.pid
         assert stack.process.alive()
         assert "bridge_node exited with -9; restarting in 0.5 s" in stack.process.log()
+
+
+def test_a_node_shut_down_on_purpose_is_not_restarted_and_the_bridge_runs_on(
+    tmp_path: Path,
+) -> None:
+    with running_stack(tmp_path) as stack:
+        hardware = stack.node_process("hardware_node")
+        ros = RosClient(domain_id=stack.domain_id)
+        try:
+            request = ChangeState.Request()
+            request.transition.id = Transition.TRANSITION_ACTIVE_SHUTDOWN
+            reply = call_service(ros, ChangeState, "/hardware_node/change_state", request)
+            assert reply.success
+        finally:
+            ros.close()
+        wait_for(lambda: not hardware.is_running(), 10.0, "the finalized hardware node to exit")
+        time.sleep(2.0)  # four times the first restart delay
+        log = stack.process.log()
+        assert "hardware_node stopped (exit status 0); not restarting it" in log
+        assert "restarting" not in log.replace("not restarting", "")
+        with pytest.raises(LookupError):
+            stack.node_process("hardware_node")
+        assert stack.process.alive() and bridge_answers(stack)
 
 
 def test_bringup_stops_with_an_error_when_a_node_fails_too_often(tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 NODE_NAME = status.HARDWARE_NODE
 AUTOMATIC_BODY_YAW = "automatic_body_yaw"
 SWITCH_INTERVAL_S = 0.001
+# How long the process stays after the shutdown transition, for its reply to be delivered (s).
+FINALIZED_LINGER_S = 0.2
 # How often the node looks for new /diagnostics readers, to send them the statuses at once
 # (from the publishing thread, so only while active).
 READER_CHECK_PERIOD_S = 0.1
@@ -284,6 +286,7 @@ class HardwareNode(LifecycleNode):
         """Stop everything and release the port, from any state."""
         self._release()
         self._lifecycle_state = "finalized"
+        self.get_logger().info("finalized: the process exits")
         return super().on_shutdown(state)
 
     def on_error(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -350,6 +353,10 @@ class HardwareNode(LifecycleNode):
             f"move {event['id']} ({event['kind']}) {event['event']}"
             + (f": {event['reason']}" if event["reason"] else "")
         )
+
+    def finalized(self) -> bool:
+        """Return True once the lifecycle shutdown transition has run: the process ends."""
+        return self._lifecycle_state == "finalized"
 
     def _not_ready(self) -> str | None:
         """Return why commands cannot be taken now, or None when the node is driving."""
@@ -502,13 +509,17 @@ def main(args: list[str] | None = None) -> None:
 
 
 def spin(node: HardwareNode) -> None:
-    """Autostart the node if asked, spin it until shutdown, then release it and rclpy."""
+    """Autostart the node if asked, spin it until it is shut down (Ctrl-C, rclpy shutdown or
+    the lifecycle shutdown transition), then release it and rclpy: main returns, status 0."""
     executor = make_executor()
     executor.add_node(node)
     try:
         if node.get_parameter("autostart").value:
             node.autostart()
-        spin_until_shutdown(executor, node.context)
+        spin_until_shutdown(executor, node.context, done=node.finalized)
+        if node.finalized():
+            # The change_state reply has been written; let DDS deliver it before the node goes.
+            time.sleep(FINALIZED_LINGER_S)
     except KeyboardInterrupt:
         pass
     finally:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from typing import Any
 
 import rclpy
@@ -43,9 +44,12 @@ def make_executor(context: Context | None = None) -> Executor:
     return executor
 
 
-def spin_until_shutdown(executor: Executor, context: Context | None = None) -> None:
-    """Spin executor until its context shuts down; return then (rclpy raises, on some)."""
+def spin_until_shutdown(
+    executor: Executor, context: Context | None = None, done: Callable[[], bool] | None = None
+) -> None:
+    """Spin executor until its context shuts down or done() says so (checked after every
+    callback); return then (rclpy raises, on some)."""
     context = context or rclpy.get_default_context()
     with contextlib.suppress(ExternalShutdownException):
-        while context.ok():
+        while context.ok() and not (done is not None and done()):
             executor.spin_once(timeout_sec=SPIN_SLICE_S)

@@ -100,6 +100,22 @@ def test_lifecycle_configure_activate_deactivate_cleanup(node: Process, ros: Ros
     wait_for(lambda: joint_states.since(again), 15.0, "/joint_states after re-activation")
 
 
+@pytest.mark.parametrize("from_state", ["unconfigured", "active"])
+def test_the_shutdown_transition_ends_the_process_with_status_0(
+    node: Process, ros: RosClient, from_state: str
+) -> None:
+    if from_state == "active":
+        assert transition(ros, Transition.TRANSITION_CONFIGURE)
+        assert transition(ros, Transition.TRANSITION_ACTIVATE)
+        shutdown = Transition.TRANSITION_ACTIVE_SHUTDOWN
+    else:
+        shutdown = Transition.TRANSITION_UNCONFIGURED_SHUTDOWN
+    assert transition(ros, shutdown)  # the reply comes before the process goes
+    wait_for(lambda: not node.alive(), 5.0, "the finalized node's process to exit")
+    assert node.popen.returncode == 0
+    assert "finalized: the process exits" in node.log()
+
+
 def test_deactivate_disables_torque_when_asked(node: Process, ros: RosClient) -> None:
     diag = TopicRecorder(ros, DiagnosticArray, "/diagnostics")
     assert transition(ros, Transition.TRANSITION_CONFIGURE)
