@@ -14,6 +14,7 @@ import reachy_mini_ros.numpy_on_demand  # noqa: F401  # isort: skip
 
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 import rclpy
@@ -29,8 +30,12 @@ from std_srvs.srv import SetBool, Trigger
 from reachy_mini_ros.hardware import bus, commands, diagnostics, motor_setup, moves, updater
 from reachy_mini_ros.hardware.loop_watch import LOOP_WATCH_PERIOD_S, LoopWatch
 from reachy_mini_ros.hardware.parameters import (
+    AT_START,
+    LIVE,
+    VALIDATED,
     HardwareConfig,
     ParameterError,
+    change_refusal,
     declare_parameters,
     read_parameters,
     validate_config,
@@ -56,8 +61,9 @@ class HardwareNode(LifecycleNode):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(NODE_NAME, **kwargs)
         declare_parameters(self)
-        # automatic_body_yaw is the one parameter taken at run time too (an app SDK turns it on
-        # or off when it connects): the head pose path reads this, the loop gets a copy.
+        # Parameters set at run time are applied or refused (_on_set_parameters). An app SDK
+        # turns automatic_body_yaw on or off as it connects: the head pose path reads this
+        # copy, the loop gets one too.
         self._automatic_body_yaw = bool(self.get_parameter(AUTOMATIC_BODY_YAW).value)
         self.add_on_set_parameters_callback(self._on_set_parameters)
         self._config: HardwareConfig | None = None
@@ -383,23 +389,45 @@ class HardwareNode(LifecycleNode):
         self._report("joints", msg.header.stamp, refusal)
 
     def _on_set_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
-        """Take a new automatic_body_yaw at once; the others wait for the next configure."""
-        for parameter in parameters:
-            if parameter.name != AUTOMATIC_BODY_YAW:
-                continue
-            if parameter.type_ != Parameter.Type.BOOL:
-                return SetParametersResult(
-                    successful=False, reason=f"{AUTOMATIC_BODY_YAW} must be a boolean"
-                )
-            enabled = bool(parameter.value)
-            loop = self._loop
-            if loop is not None:
-                ok, error = commands.call_core(self._core, loop.set_automatic_body_yaw, enabled)
-                if not ok:
-                    return SetParametersResult(successful=False, reason=error or "")
-            self._automatic_body_yaw = enabled
-            self.get_logger().info(f"{AUTOMATIC_BODY_YAW} set to {enabled}")
+        """Apply a change of the LIVE parameters at once; refuse the others unless they may
+        change now (parameters.change_refusal), and any value configure would refuse."""
+        ours = [p for p in parameters if p.name in VALIDATED or p.name in AT_START]
+        for parameter in ours:
+            refusal = change_refusal(parameter.name, self._lifecycle_state)
+            if refusal is not None:
+                return SetParametersResult(successful=False, reason=refusal)
+        if not ours:
+            return SetParametersResult(successful=True)
+        values = read_parameters(self)
+        values.update({p.name: p.value for p in ours if p.name in VALIDATED})
+        try:
+            config = validate_config(values)
+        except (ParameterError, TypeError, ValueError) as exc:
+            return SetParametersResult(successful=False, reason=str(exc))
+        for parameter in ours:
+            if parameter.name == AUTOMATIC_BODY_YAW:
+                refusal = self._set_automatic_body_yaw(parameter)
+                if refusal is not None:
+                    return SetParametersResult(successful=False, reason=refusal)
+        if self._config is not None:
+            self._config = replace(self._config, **{name: getattr(config, name) for name in LIVE})
+            self._readings.set_rate(config.joint_states_rate_hz)
+        for parameter in ours:
+            self.get_logger().info(f"{parameter.name} set to {parameter.value}")
         return SetParametersResult(successful=True)
+
+    def _set_automatic_body_yaw(self, parameter: Parameter) -> str | None:
+        """Hand automatic_body_yaw to the running loop; return why not, or None."""
+        if parameter.type_ != Parameter.Type.BOOL:
+            return f"{AUTOMATIC_BODY_YAW} must be a boolean"
+        enabled = bool(parameter.value)
+        loop = self._loop
+        if loop is not None:
+            ok, error = commands.call_core(self._core, loop.set_automatic_body_yaw, enabled)
+            if not ok:
+                return error or "the loop refused it"
+        self._automatic_body_yaw = enabled
+        return None
 
     def _on_head_pose(self, msg: PoseStamped) -> None:
         automatic = self._automatic_body_yaw

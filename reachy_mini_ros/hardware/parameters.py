@@ -1,7 +1,9 @@
 """Declare, read and validate the hardware node's parameters.
 
-The values are checked once, at configure, into a :class:`HardwareConfig`; a value the node
-cannot run with is refused with a :class:`ParameterError` that names the parameter.
+The values are checked into a :class:`HardwareConfig` at configure, and again whenever one is
+set: a value the node cannot run with is refused with a :class:`ParameterError` that names the
+parameter. ``LIVE`` parameters are applied at once; ``AT_CONFIGURE`` ones are refused unless
+the node is unconfigured; ``AT_START`` ones are refused after start (``change_refusal``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,33 @@ VALIDATED = (
     "max_velocity",
     "max_acceleration",
 )
+
+
+# Taken at once, in any state: a running node applies them to what it runs.
+LIVE = (
+    "joint_states_rate_hz",
+    "torque_off_on_deactivate",
+    "command_timeout",
+    "command_deadline_s",
+    "automatic_body_yaw",
+)
+# The bus, the loop and the limits are built at configure from these: they change only while
+# the node is unconfigured (cleanup, set, configure).
+AT_CONFIGURE = tuple(name for name in VALIDATED if name not in LIVE)
+# Read once, when the node starts.
+AT_START = ("autostart",)
+
+
+def change_refusal(name: str, state: str) -> str | None:
+    """Return why parameter name cannot change in lifecycle state, or None when it can."""
+    if name in AT_START:
+        return f"{name} is read once, when the node starts: set it on the command line"
+    if name in AT_CONFIGURE and state != "unconfigured":
+        return (
+            f"{name} can only change while the node is unconfigured (it is {state}): "
+            "cleanup, set it, then configure"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -159,7 +188,15 @@ def declare_parameters(node: Node) -> None:
     """Declare every parameter of the hardware node, with its default and description."""
 
     def declare(name: str, default: Any, description: str) -> None:
-        node.declare_parameter(name, default, ParameterDescriptor(description=description))
+        if name in LIVE:
+            when = "Applied at once, in any state."
+        elif name in AT_START:
+            when = "Read once, at start."
+        else:
+            when = "Changes only while unconfigured; taken at configure."
+        node.declare_parameter(
+            name, default, ParameterDescriptor(description=f"{description} {when}")
+        )
 
     declare("backend", "sim", "Motor bus: 'sim' (simulated motors) or 'serial'.")
     declare("serial_port", "auto", "Serial device, or 'auto' to find it by USB VID:PID.")

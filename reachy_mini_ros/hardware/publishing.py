@@ -64,6 +64,7 @@ class ReadingPublisher:
         self._head_pose_pub: Any = None
         self._encoder: Any = None  # reachy_mini_core_rs.ReadingEncoder
         self._reported_errors: list[int] | None = None
+        self._slack = 0.0  # the least time between two published readings (s)
 
     def create_publishers(self) -> None:
         """Create the lifecycle publishers (at configure)."""
@@ -99,12 +100,15 @@ class ReadingPublisher:
             self._thread.join(2.0)
             self._thread = None
 
-    def _run(self, loop: Any, rate_hz: float) -> None:
-        """Publish every new reading once, at most at rate_hz."""
-        min_interval = 1.0 / rate_hz
+    def set_rate(self, rate_hz: float) -> None:
+        """Publish at most rate_hz from now on (the thread reads it at every reading)."""
         # Skip a reading only when it comes earlier than 90 % of the interval, so that equal
         # rates never drop a cycle to timing noise.
-        slack = 0.9 * min_interval
+        self._slack = 0.9 / rate_hz
+
+    def _run(self, loop: Any, rate_hz: float) -> None:
+        """Publish every new reading once, at most at rate_hz (or what set_rate says)."""
+        self.set_rate(rate_hz)
         last_seq = -1
         last_read = 0.0
         failing = False
@@ -115,7 +119,7 @@ class ReadingPublisher:
                 # None: bus down or loop stopped; publish nothing rather than old values.
                 if snap is not None:
                     last_seq = snap.seq
-                    if snap.read_time - last_read >= slack:
+                    if snap.read_time - last_read >= self._slack:
                         last_read = snap.read_time
                         self._publish(snap)
                         self._log_new_hardware_errors(snap)
