@@ -27,7 +27,12 @@ from diagnostic_msgs.msg import DiagnosticArray, KeyValue
 from diagnostic_msgs.msg import DiagnosticStatus as DiagnosticStatusMsg
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import Parameter as ParameterMsg
-from rcl_interfaces.msg import ParameterType, ParameterValue
+from rcl_interfaces.msg import (
+    ParameterDescriptor,
+    ParameterType,
+    ParameterValue,
+    SetParametersResult,
+)
 from rcl_interfaces.srv import SetParameters
 from rclpy.exceptions import ParameterUninitializedException
 from rclpy.executors import Executor
@@ -69,22 +74,34 @@ HARDWARE_SET_PARAMETERS = f"/{status.HARDWARE_NODE}/set_parameters"
 AUTOMATIC_BODY_YAW = "automatic_body_yaw"
 
 
+# The bridge's parameters and their defaults; the server, the database and the SDK's rules
+# are built from them at start.
+PARAMETERS: dict[str, Any] = {
+    "api_host": "127.0.0.1",
+    "api_port": 8000,
+    "debug": False,
+    "database_url": "",
+    "api_token": "",
+    "cors_origins": [""],
+    "health_check_interval": 30.0,
+    "web_dist": "",
+    "max_rate_hz": 200.0,
+    "sdk_trusted_networks": [""],
+    "sdk_mdns": False,
+}
+READ_AT_START = "Read once, at start: restart the bridge to change it."
+
+
 class BridgeNode(Node):
     """Subscribe to the robot's state, forward commands and publish the bridge's diagnostics."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(status.BRIDGE_NODE, **kwargs)
-        self.declare_parameter("api_host", "127.0.0.1")
-        self.declare_parameter("api_port", 8000)
-        self.declare_parameter("debug", False)
-        self.declare_parameter("database_url", "")
-        self.declare_parameter("api_token", "")
-        self.declare_parameter("cors_origins", [""])
-        self.declare_parameter("health_check_interval", 30.0)
-        self.declare_parameter("web_dist", "")
-        self.declare_parameter("max_rate_hz", 200.0)
-        self.declare_parameter("sdk_trusted_networks", [""])
-        self.declare_parameter("sdk_mdns", False)
+        for name, default in PARAMETERS.items():
+            # One descriptor each: rclpy writes the parameter's type into it.
+            self.declare_parameter(name, default, ParameterDescriptor(description=READ_AT_START))
+        # Every one is read once, to build the server: a later change would be ignored.
+        self.add_on_set_parameters_callback(self._refuse_parameter_changes)
         self.bridge: Bridge | None = None
         self.node_name = self.get_fully_qualified_name()
         self._joint_pub = self.create_publisher(JointState, "/reachy_mini/joint_commands", 10)
@@ -124,6 +141,16 @@ class BridgeNode(Node):
         self.reset_subscriptions()
         # The bridge's own diagnostics, at 1 Hz like diagnostic_updater.
         self.create_timer(1.0, self._publish_diagnostics)
+
+    def _refuse_parameter_changes(self, parameters: list[Any]) -> SetParametersResult:
+        for parameter in parameters:
+            if parameter.name in PARAMETERS:
+                return SetParametersResult(
+                    successful=False,
+                    reason=f"{parameter.name} is read once, when the bridge starts: restart it "
+                    "with the new value",
+                )
+        return SetParametersResult(successful=True)
 
     def bridge_config(self) -> BridgeConfig:
         """Return the settings from the node's parameters."""

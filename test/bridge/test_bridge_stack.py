@@ -7,7 +7,9 @@ import time
 import tomllib
 from typing import Any
 
-from support import ROOT, Stack, wait_for
+from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+from rcl_interfaces.srv import DescribeParameters, SetParameters
+from support import ROOT, RosClient, Stack, call_service, wait_for
 from websockets.sync.client import connect
 
 import reachy_mini_core_rs as core
@@ -53,3 +55,26 @@ def test_websocket_streams_the_hardware_loop(stack: Stack) -> None:
     assert len(frames) >= 20
     assert frames[-1]["seq"] > frames[0]["seq"]
     assert abs(frames[-1]["stamp"] - time.time()) < 5.0
+
+
+def test_a_bridge_parameter_set_at_run_time_is_refused_with_why(stack: Stack) -> None:
+    ros = RosClient("bridge_param_test", domain_id=stack.domain_id)
+    try:
+        value = ParameterValue(type=ParameterType.PARAMETER_INTEGER, integer_value=8123)
+        request = SetParameters.Request(parameters=[Parameter(name="api_port", value=value)])
+        reply = call_service(ros, SetParameters, "/bridge_node/set_parameters", request)
+        described = call_service(
+            ros,
+            DescribeParameters,
+            "/bridge_node/describe_parameters",
+            DescribeParameters.Request(names=["api_port"]),
+        )
+    finally:
+        ros.close()
+    (result,) = reply.results
+    assert not result.successful
+    assert result.reason == (
+        "api_port is read once, when the bridge starts: restart it with the new value"
+    )
+    assert described.descriptors[0].description.startswith("Read once, at start")
+    assert stack.get("/api/health").status_code == 200  # still serving on its port
