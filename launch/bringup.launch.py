@@ -4,9 +4,13 @@
 
 The nodes, their names and the argument defaults come from ``reachy_mini_ros.bringup``, which
 ``reachy-mini bringup`` reads too, so both start the same stack. Only launch, launch_ros,
-ament_index_python and reachy_mini_ros are imported: with the optional nodes turned off
-(``use_robot_state_publisher:=false use_diagnostics_aggregator:=false``) this runs where only
-this package and launch_ros are installed.
+ament_index_python and reachy_mini_ros are imported.
+
+An optional node whose package is not installed (robot_state_publisher, diagnostic_aggregator,
+rviz2) is skipped with a warning that names its argument, decided before any process starts:
+the rest of the stack runs. A node that crashes is started again after RESPAWN_DELAY; one that
+exits with status 0 was stopped on purpose (the hardware node after its lifecycle shutdown)
+and stays stopped.
 """
 
 from __future__ import annotations
@@ -14,8 +18,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from launch.actions import DeclareLaunchArgument
+import launch.logging
+from ament_index_python.packages import PackageNotFoundError, get_package_prefix
+from launch.actions import (
+    DeclareLaunchArgument,
+    EmitEvent,
+    LogInfo,
+    OpaqueFunction,
+    RegisterEventHandler,
+)
+from launch.condition import Condition
 from launch.conditions import IfCondition
+from launch.event_handlers import OnProcessExit
+from launch.events import matches_action
+from launch.events.process import ShutdownProcess
+from launch.launch_context import LaunchContext
 from launch.launch_description import LaunchDescription
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
@@ -92,22 +109,80 @@ def node_settings(spec: NodeSpec, share: Path) -> dict[str, Any]:
     return {"parameters": parameters or None, "arguments": arguments or None}
 
 
-def generate_launch_description() -> LaunchDescription:
-    """Describe the stack: the arguments, then one node per entry of NODES."""
-    share = share_dir()
-    actions: list[Any] = list(declare_arguments())
-    for spec in NODES:
-        condition = IfCondition(LaunchConfiguration(spec.enabled_by)) if spec.enabled_by else None
-        actions.append(
-            Node(
-                package=spec.package,
-                executable=spec.executable,
-                name=spec.name,
-                output="screen",
-                respawn=spec.respawn,
-                respawn_delay=RESPAWN_DELAY if spec.respawn else None,
-                condition=condition,
-                **node_settings(spec, share),
-            )
+def installed(package: str) -> bool:
+    """Return whether the ament index knows package."""
+    try:
+        get_package_prefix(package)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def wanted(spec: NodeSpec, context: LaunchContext) -> bool:
+    """Return whether the launch arguments turn the node on."""
+    return spec.enabled_by is None or IfCondition(LaunchConfiguration(spec.enabled_by)).evaluate(
+        context
+    )
+
+
+def available(spec: NodeSpec) -> bool:
+    """Return whether the node's package is there: this package's own nodes always are."""
+    return not spec.needs_ros_install or installed(spec.package)
+
+
+def missing(context: LaunchContext) -> list[NodeSpec]:
+    """Return the nodes the arguments turn on whose package is not installed."""
+    return [spec for spec in NODES if wanted(spec, context) and not available(spec)]
+
+
+def warn_missing(context: LaunchContext) -> list[Any]:
+    """Say which wanted nodes are skipped, before any process starts."""
+    logger = launch.logging.get_logger("reachy_mini.bringup")
+    for spec in missing(context):
+        logger.warning(
+            f"{spec.package} is not installed: {spec.name} is not started "
+            f"({spec.enabled_by}:=false turns it off, and this warning with it)"
         )
+    return []
+
+
+def started_when(spec: NodeSpec) -> Condition | None:
+    """Return the node's condition: turned on by its argument, and its package installed."""
+    if spec.enabled_by is None:
+        return None
+    return Condition(predicate=lambda context: wanted(spec, context) and available(spec))
+
+
+def keep_stopped_on_status_0(node: Node, spec: NodeSpec) -> RegisterEventHandler:
+    """Cancel the respawn of a node that exited with status 0: it was stopped on purpose."""
+
+    def on_exit(event: Any, context: LaunchContext) -> list[Any] | None:
+        if event.returncode != 0:
+            return None  # a crash: ExecuteProcess starts it again after RESPAWN_DELAY
+        return [
+            LogInfo(msg=f"{spec.name} stopped (exit status 0); not restarting it"),
+            EmitEvent(event=ShutdownProcess(process_matcher=matches_action(node))),
+        ]
+
+    return RegisterEventHandler(OnProcessExit(target_action=node, on_exit=on_exit))
+
+
+def generate_launch_description() -> LaunchDescription:
+    """Describe the stack: the arguments, the missing packages, one node per entry of NODES."""
+    share = share_dir()
+    actions: list[Any] = [*declare_arguments(), OpaqueFunction(function=warn_missing)]
+    for spec in NODES:
+        node = Node(
+            package=spec.package,
+            executable=spec.executable,
+            name=spec.name,
+            output="screen",
+            respawn=spec.respawn,
+            respawn_delay=RESPAWN_DELAY if spec.respawn else None,
+            condition=started_when(spec),
+            **node_settings(spec, share),
+        )
+        actions.append(node)
+        if spec.respawn:
+            actions.append(keep_stopped_on_status_0(node, spec))
     return LaunchDescription(actions)

@@ -7,6 +7,7 @@ process, the way `ros2 launch` resolves it before running it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,8 +135,54 @@ def test_launch_respawns_this_packages_nodes_and_only_the_nodes_bringup_asks_for
         assert delay is not None and float(delay) > 0.0
 
 
-def test_launch_defaults_start_everything_but_rviz() -> None:
-    assert resolve().started() == {spec.name for spec in NODES} - {"rviz2"}
+def installed(package: str) -> bool:
+    from ament_index_python.packages import PackageNotFoundError, get_package_prefix
+
+    try:
+        get_package_prefix(package)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def test_launch_defaults_start_everything_but_rviz_that_is_installed() -> None:
+    expected = {
+        spec.name for spec in NODES if not spec.needs_ros_install or installed(spec.package)
+    } - {"rviz2"}
+    assert {"hardware_node", "bridge_node"} <= expected
+    assert resolve().started() == expected
+
+
+def test_a_missing_optional_package_is_named_with_its_argument_before_anything_starts(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    description = get_launch_description_from_python_launch_file(str(LAUNCH_FILE))
+    resolved = resolve({"use_rviz": "true"})
+    absent = [spec for spec in NODES if spec.needs_ros_install and not installed(spec.package)]
+    if not absent:
+        pytest.skip("every optional package is installed here")
+    # The check comes first among the actions, before the first node.
+    kinds = [type(entity).__name__ for entity in description.entities]
+    assert kinds.index("OpaqueFunction") < kinds.index("Node")
+    check = next(e for e in description.entities if type(e).__name__ == "OpaqueFunction")
+    import launch.logging
+
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = launch.logging.get_logger("reachy_mini.bringup")
+    logger.addHandler(handler)
+    try:
+        check.execute(resolved.context)
+    finally:
+        logger.removeHandler(handler)
+    for spec in absent:
+        assert (
+            f"{spec.package} is not installed: {spec.name} is not started "
+            f"({spec.enabled_by}:=false turns it off, and this warning with it)"
+        ) in lines
+        assert spec.name not in resolved.started()
+    assert {"hardware_node", "bridge_node"} <= resolved.started()
 
 
 def test_launch_turns_optional_nodes_off_leaving_only_the_hardware_node() -> None:
@@ -178,6 +225,6 @@ def test_launch_gives_the_aggregator_the_analyzers_file() -> None:
 
 def test_launch_opens_rviz_with_the_package_view() -> None:
     resolved = resolve({"use_rviz": "true"})
-    assert "rviz2" in resolved.started()
+    assert ("rviz2" in resolved.started()) is installed("rviz2")
     view = share_dir() / "config" / RVIZ_FILE
     assert arguments_of(resolved.nodes["rviz2"], resolved.context) == ["-d", str(view)]

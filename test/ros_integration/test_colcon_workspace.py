@@ -12,6 +12,7 @@ import contextlib
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -25,7 +26,7 @@ from typing import Any
 
 import pytest
 from integration_support import ROOT
-from support import start_process, wait_for
+from support import free_port, start_process, wait_for
 
 from reachy_mini_ros.bringup import (
     ANALYZERS_FILE,
@@ -268,6 +269,23 @@ def hardware_node_pids(launcher_pid: int) -> list[int]:
     return [c.pid for c in children if any("hardware_node" in part for part in c.cmdline())]
 
 
+def shutdown_transition(node: Any) -> bool:
+    """Ask /hardware_node for its lifecycle shutdown transition; return its success."""
+    from lifecycle_msgs.msg import Transition
+    from lifecycle_msgs.srv import ChangeState
+
+    client = node.create_client(ChangeState, "/hardware_node/change_state")
+    assert client.wait_for_service(30.0), "no /hardware_node/change_state"
+    time.sleep(1.0)  # the reply path is discovered apart from the request path
+    request = ChangeState.Request()
+    request.transition.id = Transition.TRANSITION_ACTIVE_SHUTDOWN
+    future = client.call_async(request)
+    deadline = time.monotonic() + 15.0
+    while not future.done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return bool(future.done() and future.result().success)
+
+
 def test_launch_file_runs_the_installed_hardware_node_alone_and_respawns_it(
     workspace: Workspace, tmp_path: Path
 ) -> None:
@@ -314,9 +332,86 @@ def test_launch_file_runs_the_installed_hardware_node_alone_and_respawns_it(
                 90.0,
                 f"/joint_states from the respawned node\n{launcher.log()[-3000:]}",
             )
+            # A node shut down on purpose exits with status 0 and is not started again.
+            shut_down = shutdown_transition(node)
+            assert shut_down, launcher.log()[-3000:]
+            wait_for(
+                lambda: not hardware_node_pids(launcher.popen.pid),
+                10.0,
+                f"the finalized hardware_node to exit\n{launcher.log()[-3000:]}",
+            )
+            # With the optional nodes off, launch ends once its last process has: wait for
+            # that or twice the respawn delay, and see that no new hardware_node came.
+            with contextlib.suppress(TimeoutError):
+                wait_for(lambda: not launcher.alive(), 4.0, "launch to end")
+            if launcher.alive():
+                assert not hardware_node_pids(launcher.popen.pid), launcher.log()[-3000:]
     finally:
         code = launcher.stop()
     assert code == 0, launcher.log()[-3000:]
     log = launcher.log()
     for absent in ("bridge_node", "robot_state_publisher", "aggregator_node", "rviz2"):
         assert f"[{absent}" not in log, absent
+    assert "hardware_node stopped (exit status 0); not restarting it" in log
+
+
+def test_launch_defaults_skip_a_missing_optional_package_and_run_the_rest(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    pytest.importorskip("launch_ros", reason="launch_ros is part of a ROS 2 install, not PyPI")
+    from ament_index_python.packages import PackageNotFoundError, get_package_prefix
+
+    def installed(package: str) -> bool:
+        try:
+            get_package_prefix(package)
+        except PackageNotFoundError:
+            return False
+        return True
+
+    absent = [spec for spec in NODES if spec.needs_ros_install and not installed(spec.package)]
+    if not any(spec.enabled_by != "use_rviz" for spec in absent):
+        pytest.skip("robot_state_publisher and diagnostic_aggregator are installed here")
+    domain_id = private_domain()
+    env = workspace.install_env(domain_id)
+    outer = os.environ.get("PYTHONPATH")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env["PYTHONPATH"], outer) if p)
+    env["TMPDIR"] = str(tmp_path)
+    env["REACHY_MINI_DATA_DIR"] = str(tmp_path / "data")  # the bridge's database and token
+    port = free_port()
+    launcher = start_process(
+        "launch",
+        [
+            sys.executable,
+            "-c",
+            LAUNCH_RUNNER,
+            PACKAGE,
+            "bringup.launch.py",
+            f"bridge_port:={port}",
+        ],
+        tmp_path,
+        env,
+    )
+    try:
+
+        def bridge_up() -> bool:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=1.0),
+            ):
+                return True
+            return not launcher.alive()
+
+        wait_for(bridge_up, 90.0, f"the launched bridge\n{launcher.log()[-3000:]}")
+        assert launcher.alive(), launcher.log()[-3000:]
+        assert len(hardware_node_pids(launcher.popen.pid)) == 1
+    finally:
+        code = launcher.stop()
+    assert code == 0, launcher.log()[-3000:]
+    log = launcher.log()
+    for spec in absent:
+        if spec.enabled_by == "use_rviz":
+            continue  # off by default
+        assert (
+            f"{spec.package} is not installed: {spec.name} is not started "
+            f"({spec.enabled_by}:=false turns it off, and this warning with it)"
+        ) in log, log[-3000:]
