@@ -55,7 +55,7 @@ from reachy_mini_ros.bridge.security import InsecureBindError, resolve_token
 from reachy_mini_ros.bridge.server import BridgeServer, listening_socket
 from reachy_mini_ros.bridge.state import DiagnosticStatus
 from reachy_mini_ros.db.url import default_data_dir
-from reachy_mini_ros.interface import command_results, events, moves, node_help, status
+from reachy_mini_ros.interface import command_results, events, moves, node_help, parent, status
 from reachy_mini_ros.interface.executor import make_executor, spin_until_shutdown
 from reachy_mini_ros.interface.joints import HEAD_POSE_FRAME
 from reachy_mini_ros.interface.rotations import rpy_to_quaternion
@@ -441,6 +441,7 @@ def main(args: list[str] | None = None) -> None:
             "Serve Reachy Mini's web API, WebSocket and dashboard from the ROS graph.",
         )
         return
+    parent.stop_with_parent()
     # The ROS thread and the web thread share the GIL; handing it over every 1 ms instead of
     # 5 ms bounds how long a WebSocket send waits behind a joint state callback.
     sys.setswitchinterval(SWITCH_INTERVAL_S)

@@ -41,7 +41,7 @@ from reachy_mini_ros.hardware.parameters import (
     validate_config,
 )
 from reachy_mini_ros.hardware.publishing import ReadingPublisher
-from reachy_mini_ros.interface import command_results, events, node_help, status
+from reachy_mini_ros.interface import command_results, events, node_help, parent, status
 from reachy_mini_ros.interface.executor import make_executor, spin_until_shutdown
 from reachy_mini_ros.interface.joints import MOTOR_JOINTS
 
@@ -529,6 +529,7 @@ def main(args: list[str] | None = None) -> None:
             NODE_NAME, "Drive Reachy Mini's motor bus: the lifecycle hardware node."
         )
         return
+    parent.stop_with_parent()
     # The publishing thread and the executor share the GIL; handing it over every 1 ms instead
     # of 5 ms bounds how long a command callback waits behind a joint state being built.
     sys.setswitchinterval(SWITCH_INTERVAL_S)

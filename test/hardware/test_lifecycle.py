@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from lifecycle_msgs.msg import Transition
@@ -114,6 +117,45 @@ def test_the_shutdown_transition_ends_the_process_with_status_0(
     wait_for(lambda: not node.alive(), 5.0, "the finalized node's process to exit")
     assert node.popen.returncode == 0
     assert "finalized: the process exits" in node.log()
+
+
+# Starts the command in argv, prints its pid, then waits to be killed.
+STARTER = """
+import subprocess, sys, time
+child = subprocess.Popen(sys.argv[1:])
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_node_stops_when_what_started_it_is_killed(
+    tmp_path: Path, domain: int, ros: RosClient
+) -> None:
+    # As when `ros2 launch` is sent SIGTERM: it exits at once, without stopping its nodes.
+    starter = start_process(
+        "starter",
+        [sys.executable, "-c", STARTER, str(BIN / "hardware_node")],
+        tmp_path,
+        {"ROS_DOMAIN_ID": str(domain)},
+    )
+    pid = int(wait_for(lambda: starter.log().strip().split("\n")[0] or None, 10.0, "pid"))
+    try:
+        node = psutil.Process(pid)
+        recorder = TopicRecorder(ros, JointState, "/joint_states")
+        recorder.wait(30.0, "/joint_states from the node")
+        starter.popen.kill()
+        starter.popen.wait(5)
+
+        def gone() -> bool:
+            try:
+                return node.status() == psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return True
+
+        wait_for(gone, 15.0, "the orphaned hardware node to stop")
+    finally:
+        with contextlib.suppress(psutil.Error):
+            psutil.Process(pid).kill()
 
 
 def test_deactivate_disables_torque_when_asked(node: Process, ros: RosClient) -> None:
