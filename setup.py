@@ -4,10 +4,16 @@
 ``reachy_mini_core_rs`` and puts the compiled module next to the Python packages, so that the
 installed package needs nothing else. ``make`` builds the core with ``maturin develop``
 instead and sets REACHY_MINI_SKIP_CORE_BUILD=1.
+
+The dashboard (``web/dist``) is built with npm when it is missing and npm is on the PATH
+(package.xml declares nodejs and npm), and installed with the package; without npm, or when
+its build fails, the package is built without it and the bridge's ``/`` says how to build
+it. REACHY_MINI_SKIP_WEB_BUILD=1 leaves it alone.
 """
 
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,6 +74,29 @@ def tree(target: str, source: str) -> list[tuple[str, list[str]]]:
     return pairs
 
 
+def build_dashboard() -> None:
+    """Build web/dist with npm if it is missing and npm is here; warn when it cannot."""
+    web = os.path.join(HERE, "web")
+    if os.environ.get("REACHY_MINI_SKIP_WEB_BUILD") == "1":
+        return
+    if not os.path.isfile(os.path.join(web, "package.json")):
+        return
+    if os.path.isfile(os.path.join(web, "dist", "index.html")):
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        print("reachy_mini: npm not found: building without the dashboard", file=sys.stderr)
+        return
+    for step in (["ci", "--no-audit", "--no-fund", "--loglevel=error"], ["run", "build"]):
+        if subprocess.run([npm, *step], cwd=web, check=False).returncode != 0:
+            print(
+                f"reachy_mini: npm {step[0]} failed: building without the dashboard",
+                file=sys.stderr,
+            )
+            return
+
+
+build_dashboard()
 data_files = [
     ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
     ("share/" + PACKAGE, ["package.xml"]),

@@ -91,6 +91,20 @@ def test_cors_allow_list_is_applied(tmp_path: Path) -> None:
             assert json.loads(ws.recv(timeout=10))["type"] == "hello"
 
 
+def test_without_a_built_dashboard_its_routes_say_how_to_build_it(tmp_path: Path) -> None:
+    empty = tmp_path / "no_dist"
+    empty.mkdir()
+    with running_bridge(tmp_path, f"web_dist:={empty}") as bridge:
+        for path in ("/", "/joints"):
+            page = bridge.get(path)
+            assert page.status_code == 200
+            assert page.headers["content-type"].startswith("text/html")
+            assert "The Reachy Mini dashboard is not built" in page.text
+            assert "npm ci &amp;&amp; npm run build" in page.text and str(empty) in page.text
+        assert bridge.get("/api/health").status_code in (200, 503)  # the API answers
+        assert bridge.get("/assets/app.js").status_code == 404  # no page for a missing file
+
+
 def test_cors_is_off_by_default(tmp_path: Path) -> None:
     with running_bridge(tmp_path) as bridge:
         response = bridge.get("/api/health", headers={"Origin": "http://dashboard.example"})

@@ -19,6 +19,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = yaml.safe_load((Path(__file__).with_name("rosdep_keys.yaml")).read_text())["keys"]
 DISTROS = ("jazzy", "kilted")
+# Keys of rosdep's base.yaml: system packages, not ROS ones.
+SYSTEM_KEYS = {"nodejs", "npm"}
 
 
 def package_keys() -> dict[str, str]:
@@ -39,7 +41,7 @@ def test_each_key_resolves_on_noble_for_both_distros() -> None:
         for distro in DISTROS:
             package = entry[distro]
             assert package, (key, distro)
-            if not key.startswith("python3-"):
+            if not key.startswith("python3-") and key not in SYSTEM_KEYS:
                 # A ROS package key is its released package: ros-<distro>-<name>.
                 assert package == f"ros-{distro}-{key.replace('_', '-')}", (key, distro)
 
@@ -57,6 +59,8 @@ def test_the_build_type_is_a_build_type_not_a_dependency() -> None:
 )
 @pytest.mark.parametrize("distro", DISTROS)
 def test_rosdep_resolves_every_key_as_recorded(distro: str) -> None:
+    if os.environ.get("ROS_DISTRO", distro) != distro:
+        pytest.skip(f"rosdep here is set up for {os.environ['ROS_DISTRO']} (ROS_DISTRO)")
     for key, entry in TABLE.items():
         out = subprocess.run(
             ["rosdep", "resolve", key, "--rosdistro", distro, "--os=ubuntu:noble"],
