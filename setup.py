@@ -88,7 +88,9 @@ def build_dashboard() -> None:
         print("reachy_mini: npm not found: building without the dashboard", file=sys.stderr)
         return
     for step in (["ci", "--no-audit", "--no-fund", "--loglevel=error"], ["run", "build"]):
-        if subprocess.run([npm, *step], cwd=web, check=False).returncode != 0:
+        # To stderr: colcon reads this file's stdout for the package's setup data.
+        done = subprocess.run([npm, *step], cwd=web, check=False, stdout=sys.stderr)
+        if done.returncode != 0:
             print(
                 f"reachy_mini: npm {step[0]} failed: building without the dashboard",
                 file=sys.stderr,
