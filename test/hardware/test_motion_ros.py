@@ -203,12 +203,18 @@ def test_a_goto_out_of_reach_is_refused_with_its_reason(
     assert move_events(results, "too-far") == []
 
 
+def start_goto(client: RosClient, results: TopicRecorder, request: moves.GotoRequest) -> None:
+    """Send a goto and wait for the hardware node to report it started."""
+    publish(client, String, moves.GOTO_TOPIC, String(data=moves.goto_text(request)))
+    wait_for(
+        lambda: moves.STARTED in move_events(results, request.move_id), 10.0, "the goto to start"
+    )
+
+
 def test_stop_move_cancels_a_goto_and_wake_up_runs(
     client: RosClient, joint_states: TopicRecorder, results: TopicRecorder
 ) -> None:
-    request = moves.GotoRequest(duration=3.0, antennas=(1.0, -1.0), move_id="long")
-    publish(client, String, moves.GOTO_TOPIC, String(data=moves.goto_text(request)))
-    wait_for(lambda: moves.STARTED in move_events(results, "long"), 10.0, "the goto to start")
+    start_goto(client, results, moves.GotoRequest(3.0, antennas=(1.0, -1.0), move_id="long"))
     reply = call_service(client, Trigger, moves.STOP_MOVE_SERVICE, Trigger.Request())
     assert reply.success and reply.message == "long"
     assert wait_end(results, "long") == moves.CANCELLED
@@ -230,9 +236,8 @@ def test_a_move_that_deactivating_stops_is_reported_cancelled(
 ) -> None:
     # The publishing thread, which reports moves while active, is gone once the node is
     # inactive: the move the stop ended is still reported, with the loop's reason.
-    request = moves.GotoRequest(duration=5.0, antennas=(0.8, -0.8), move_id="deactivated")
-    publish(client, String, moves.GOTO_TOPIC, String(data=moves.goto_text(request)))
-    wait_for(lambda: moves.STARTED in move_events(results, "deactivated"), 10.0, "the goto")
+    request = moves.GotoRequest(5.0, antennas=(0.8, -0.8), move_id="deactivated")
+    start_goto(client, results, request)
     try:
         assert change_state(client, Transition.TRANSITION_DEACTIVATE)
         assert wait_end(results, "deactivated", timeout=5.0) == moves.CANCELLED

@@ -32,6 +32,7 @@ launch_ros = pytest.importorskip(
 from launch.launch_context import LaunchContext  # noqa: E402
 from launch.launch_description_sources.python_launch_file_utilities import (  # noqa: E402
     get_launch_description_from_python_launch_file,
+    load_python_launch_file_as_module,
 )
 from launch.utilities import perform_substitutions  # noqa: E402
 from launch.utilities.type_utils import perform_typed_substitution  # noqa: E402
@@ -135,14 +136,8 @@ def test_launch_respawns_this_packages_nodes_and_only_the_nodes_bringup_asks_for
         assert delay is not None and float(delay) > 0.0
 
 
-def installed(package: str) -> bool:
-    from ament_index_python.packages import PackageNotFoundError, get_package_prefix
-
-    try:
-        get_package_prefix(package)
-    except PackageNotFoundError:
-        return False
-    return True
+# Whether a package is installed here, as the launch file itself asks the ament index.
+installed = load_python_launch_file_as_module(str(LAUNCH_FILE)).installed
 
 
 def test_launch_defaults_start_everything_but_rviz_that_is_installed() -> None:

@@ -359,15 +359,12 @@ def test_launch_defaults_skip_a_missing_optional_package_and_run_the_rest(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     pytest.importorskip("launch_ros", reason="launch_ros is part of a ROS 2 install, not PyPI")
-    from ament_index_python.packages import PackageNotFoundError, get_package_prefix
+    from launch.launch_description_sources.python_launch_file_utilities import (
+        load_python_launch_file_as_module,
+    )
 
-    def installed(package: str) -> bool:
-        try:
-            get_package_prefix(package)
-        except PackageNotFoundError:
-            return False
-        return True
-
+    launch_file = ROOT / "launch" / "bringup.launch.py"
+    installed = load_python_launch_file_as_module(str(launch_file)).installed
     absent = [spec for spec in NODES if spec.needs_ros_install and not installed(spec.package)]
     if not any(spec.enabled_by != "use_rviz" for spec in absent):
         pytest.skip("robot_state_publisher and diagnostic_aggregator are installed here")
