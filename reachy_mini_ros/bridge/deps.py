@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from reachy_mini_ros.bridge.commands import audit_refused
 from reachy_mini_ros.bridge.runtime import Bridge
@@ -21,14 +22,15 @@ from reachy_mini_ros.bridge.security import token_matches
 bearer = HTTPBearer(auto_error=False, description="The API token (REACHY_MINI_TOKEN).")
 
 
-def _bridge(request: Request) -> Bridge:
-    bridge: Bridge = request.app.state.bridge
+def bridge_of(connection: HTTPConnection) -> Bridge:
+    """Return the process's Bridge, from a request or a WebSocket."""
+    bridge: Bridge = connection.app.state.bridge
     return bridge
 
 
 async def get_bridge(request: Request) -> Bridge:
     """Return the process's Bridge."""
-    return _bridge(request)
+    return bridge_of(request)
 
 
 BridgeDep = Annotated[Bridge, Depends(get_bridge)]
@@ -36,7 +38,7 @@ BridgeDep = Annotated[Bridge, Depends(get_bridge)]
 
 def check_token(request: Request) -> None:
     """Answer 401 unless the request carries the API token (the attempt is audited)."""
-    bridge = _bridge(request)
+    bridge = bridge_of(request)
     expected = bridge.token.token if bridge.token is not None else None
     if expected is None or not token_matches(expected, request.headers.get("authorization")):
         peer = request.client.host if request.client is not None else None

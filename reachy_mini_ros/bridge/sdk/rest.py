@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import HTTPConnection
 
 from reachy_mini_ros.bridge import commands
+from reachy_mini_ros.bridge.deps import BridgeDep, bridge_of
 from reachy_mini_ros.bridge.errors import ReachyMiniError
 from reachy_mini_ros.bridge.motion import MoveEvent
 from reachy_mini_ros.bridge.runtime import Bridge
@@ -86,14 +87,9 @@ class SdkHTTPError(Exception):
         return JSONResponse({"detail": self.detail}, status_code=self.status_code)
 
 
-def _bridge(connection: HTTPConnection) -> Bridge:
-    bridge: Bridge = connection.app.state.bridge
-    return bridge
-
-
 def _refusal_of(connection: HTTPConnection) -> tuple[int, str] | None:
     """Return the status and reason for which the trust rule refuses connection, or None."""
-    bridge = _bridge(connection)
+    bridge = bridge_of(connection)
     host = connection.headers.get("host")
     origin = connection.headers.get("origin")
     peer = connection.client.host if connection.client is not None else None
@@ -136,14 +132,6 @@ async def ws_trusted(websocket: WebSocket) -> None:
         raise WebSocketException(code=status.WS_1008_POLICY_VIOLATION, reason=refused[1])
 
 
-async def get_bridge(request: Request) -> Bridge:
-    """Return the process's Bridge."""
-    return _bridge(request)
-
-
-BridgeDep = Annotated[Bridge, Depends(get_bridge)]
-
-
 def backend_ready(bridge: Bridge) -> bool:
     """Return True when the hardware node runs its loop and its joint states are fresh."""
     ready = shapes.daemon_status(bridge)["backend_status"]["ready"]
@@ -152,7 +140,7 @@ def backend_ready(bridge: Bridge) -> bool:
 
 async def get_backend(request: Request) -> Bridge:
     """Return the bridge once the hardware node is ready; else answer 503 as the vendor."""
-    bridge = _bridge(request)
+    bridge = bridge_of(request)
     if not backend_ready(bridge):
         raise SdkHTTPError(status.HTTP_503_SERVICE_UNAVAILABLE, BACKEND_NOT_RUNNING)
     return bridge
@@ -621,7 +609,7 @@ async def release_media(bridge: BridgeDep) -> StatusReply:
 @ws_router.websocket("/move/ws/updates")
 async def ws_move_updates(websocket: WebSocket) -> None:
     """Send every move's start and end: {type, uuid, details}."""
-    feed = move_feed(_bridge(websocket))
+    feed = move_feed(bridge_of(websocket))
     queue = feed.subscribe()
     await websocket.accept()
 
@@ -666,7 +654,7 @@ async def ws_full_state(
     use_pose_matrix: Flag = False,
 ) -> None:
     """Send the full state every 1/frequency s while the hardware node is ready."""
-    bridge = _bridge(websocket)
+    bridge = bridge_of(websocket)
     if not math.isfinite(frequency) or not backend_ready(bridge):
         raise WebSocketException(code=status.WS_1011_INTERNAL_ERROR, reason=BACKEND_NOT_RUNNING)
     await websocket.accept()
