@@ -147,8 +147,9 @@ def warn_missing(context: LaunchContext) -> list[Any]:
 
 
 def started_when(spec: NodeSpec) -> Condition | None:
-    """Return the node's condition: turned on by its argument, and its package installed."""
-    if spec.enabled_by is None:
+    """Return the node's condition: turned on by its argument, and its package installed
+    (the same test as ``missing``); None for a node that always starts."""
+    if spec.enabled_by is None and not spec.needs_ros_install:
         return None
     return Condition(predicate=lambda context: wanted(spec, context) and available(spec))
 

@@ -81,7 +81,7 @@ class TelemetryAggregator:
                 values = list(filter(math.isfinite, map(float, column)))
                 if not values:
                     continue
-                last_at = next(i for i in reversed(range(len(column))) if _finite(column[i]))
+                last_at = next(i for i in reversed(range(len(column))) if math.isfinite(column[i]))
                 joint = joints.get(name)
                 if joint is None:
                     joints[name] = [
@@ -115,7 +115,3 @@ class TelemetryAggregator:
             )
             for name, (count, total, minimum, maximum, _, last) in joints.items()
         ]
-
-
-def _finite(value: Any) -> bool:
-    return math.isfinite(float(value))
