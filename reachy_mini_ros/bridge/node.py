@@ -484,7 +484,10 @@ def main(args: list[str] | None = None) -> None:
     app = create_app(bridge)
     executor = make_executor()
     executor.add_node(node)
-    spinner = threading.Thread(target=_spin, args=(executor,), name="rclpy", daemon=True)
+    stop_spinning = threading.Event()
+    spinner = threading.Thread(
+        target=_spin, args=(executor, stop_spinning), name="rclpy", daemon=True
+    )
     spinner.start()
     server = BridgeServer(
         uvicorn.Config(
@@ -528,18 +531,21 @@ def main(args: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        # The spinner leaves within one spin slice; only then is the executor shut down, so
+        # that it never spins an executor being shut down ("already-spinning Executor").
+        stop_spinning.set()
+        spinner.join(2.0)
         executor.shutdown()
         node.destroy_node()
         rclpy.try_shutdown()
-        spinner.join(2.0)
     log.info("bridge_stopped")
     if not server.started:
         sys.exit(1)
 
 
-def _spin(executor: Executor) -> None:
+def _spin(executor: Executor, stop: threading.Event) -> None:
     with contextlib.suppress(KeyboardInterrupt):
-        spin_until_shutdown(executor)
+        spin_until_shutdown(executor, done=stop.is_set)
 
 
 if __name__ == "__main__":
