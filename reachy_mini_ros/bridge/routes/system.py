@@ -79,14 +79,17 @@ def _ros_distro() -> str | None:
     distro = os.environ.get("ROS_DISTRO")
     if distro:
         return distro
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-        # The PyPI ROS wheels carry the distro's rclpy; 9.x is Kilted.
-        major = int(version("ros-rclpy").split(".")[0])
-        return {7: "jazzy", 9: "kilted"}.get(major)
-    except Exception:  # not installed from wheels
-        return None
+    # The PyPI ROS wheels carry the distro's rclpy: ros-rclpy 9.x is Kilted, and Jazzy's are
+    # named ros-jazzy-*.
+    for wheel, distro in (("ros-jazzy-rclpy", "jazzy"), ("ros-rclpy", None)):
+        try:
+            major = int(version(wheel).split(".")[0])
+        except (PackageNotFoundError, ValueError):
+            continue
+        return distro or {7: "jazzy", 9: "kilted"}.get(major)
+    return None
 
 
 @router.get("/info", response_model=SystemInfo)
