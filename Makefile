@@ -13,6 +13,11 @@ FUZZ_VENV := $(CURDIR)/.venv-fuzz
 # imports it.
 VENDOR_VENV := $(CURDIR)/.venv-vendor
 VENDOR_VERSION := 1.13.0
+# The same stack on the ROS 2 Jazzy wheels: the tests of the ROS surface run there too.
+JAZZY_VENV := $(CURDIR)/.venv-jazzy
+JAZZY_TESTS := test/hardware/test_lifecycle.py test/hardware/test_parameters_live.py \
+	test/interface/test_node_help.py test/ros_integration/test_stack_joint_states.py \
+	test/bridge/test_bridge_stack.py
 STAMPS := .stamps
 CORE := reachy_mini_core_rs
 HOST ?= 127.0.0.1
@@ -30,7 +35,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
 	$(wildcard web/index.html web/vite.config.ts web/tsconfig*.json web/openapi.json)
 
 .PHONY: run build venv core package web system-deps test test-rust test-python test-web \
-	test-browser lint clean
+	test-browser test-python-jazzy lint clean
 
 run: build
 	@$(BIN)/reachy-mini bringup --host $(HOST) --port $(PORT)
@@ -39,7 +44,7 @@ build: core package web
 
 venv: $(STAMPS)/venv
 # Made anew whenever requirements.txt changes, so that it holds exactly what the file lists.
-$(STAMPS)/venv: requirements.txt
+$(STAMPS)/venv: requirements.txt requirements-common.txt
 	@mkdir -p $(STAMPS)
 	rm -rf $(VENV)
 	python3 -m venv $(VENV)
@@ -51,6 +56,20 @@ $(STAMPS)/fuzz-venv: requirements-fuzz.txt
 	rm -rf $(FUZZ_VENV)
 	python3 -m venv $(FUZZ_VENV)
 	$(FUZZ_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-fuzz.txt
+	touch $@
+
+# Jazzy's wheels, the same other packages, this package in editable mode, and the Rust core
+# that `make core` built (an editable CPython 3.11 extension in the crate's python/ folder).
+$(STAMPS)/jazzy-venv: requirements-jazzy.txt requirements-common.txt | $(STAMPS)/core
+	@mkdir -p $(STAMPS)
+	rm -rf $(JAZZY_VENV)
+	python3 -m venv $(JAZZY_VENV)
+	$(JAZZY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-compile \
+		-r requirements-jazzy.txt
+	REACHY_MINI_SKIP_CORE_BUILD=1 REACHY_MINI_SKIP_WEB_BUILD=1 $(JAZZY_VENV)/bin/pip install \
+		--quiet --no-deps --no-build-isolation --disable-pip-version-check -e .
+	echo "$(CURDIR)/$(CORE)/python" > "$$($(JAZZY_VENV)/bin/python -c \
+		'import sysconfig; print(sysconfig.get_paths()["purelib"])')/reachy_mini_core_rs.pth"
 	touch $@
 
 # Its media stack builds PyGObject and pycairo, which need these Debian headers.
@@ -98,7 +117,7 @@ $(STAMPS)/system-deps:
 	fi
 	touch $@
 
-test: build system-deps test-rust lint test-python test-web test-browser
+test: build system-deps test-rust lint test-python test-python-jazzy test-web test-browser
 
 test-rust:
 	cd $(CORE) && cargo fmt --check
@@ -113,6 +132,10 @@ lint: $(STAMPS)/venv
 test-python: build $(STAMPS)/fuzz-venv $(STAMPS)/vendor-venv
 	$(BIN)/pytest
 
+# The ROS surface on Jazzy: lifecycle, parameters, --help, /joint_states and the bridge over DDS.
+test-python-jazzy: build $(STAMPS)/jazzy-venv
+	AMENT_PREFIX_PATH=$(JAZZY_VENV) $(JAZZY_VENV)/bin/pytest -p no:cacheprovider $(JAZZY_TESTS)
+
 test-web: $(STAMPS)/web-deps
 	cd web && npm test
 
@@ -120,4 +143,4 @@ test-browser: build system-deps
 	cd web && npm run test:e2e
 
 clean:
-	rm -rf $(STAMPS) $(VENV) $(FUZZ_VENV) $(VENDOR_VENV) $(CORE)/target web/dist web/node_modules build install log
+	rm -rf $(STAMPS) $(VENV) $(JAZZY_VENV) $(FUZZ_VENV) $(VENDOR_VENV) $(CORE)/target web/dist web/node_modules build install log
