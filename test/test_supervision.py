@@ -38,7 +38,7 @@ def test_a_hung_bridge_does_not_slow_the_hardware_node(tmp_path: Path) -> None:
         try:
             recorder = TopicRecorder(ros, JointState, "/joint_states", depth=2000)
             recorder.wait(30.0, "/joint_states")
-            time.sleep(1.0)
+            time.sleep(3.0)
             os.kill(bridge.pid, signal.SIGSTOP)
             stopped = time.time()
             try:
@@ -53,14 +53,20 @@ def test_a_hung_bridge_does_not_slow_the_hardware_node(tmp_path: Path) -> None:
             time.sleep(0.5)
             stamps = [
                 m.header.stamp.sec + m.header.stamp.nanosec * 1e-9
-                for m in recorder.since(stopped - 1.0)
+                for m in recorder.since(stopped - 3.0)
             ]
             inside = [t for t in stamps if stopped <= t <= resumed]
             rate = len(inside) / (resumed - stopped)
+            # The same count over the seconds before the hang, as this process received it: on
+            # a loaded two-core machine neither is 200 Hz, and a hang that slowed the node
+            # would show as a drop from one to the other.
+            before = len([t for t in stamps if stopped - 2.5 <= t < stopped]) / 2.5
             gaps = [b - a for a, b in itertools.pairwise(inside)]
         finally:
             ros.close()
-        assert rate >= 190.0, f"/joint_states at {rate:.1f} Hz while the bridge hung"
+        assert rate >= 0.9 * before and rate >= 150.0, (
+            f"/joint_states at {rate:.1f} Hz while the bridge hung, {before:.1f} Hz before"
+        )
         assert max(gaps) < 0.05, f"a {max(gaps) * 1000:.0f} ms gap while the bridge hung"
         # Nothing was restarted: a hang is not a crash, and the bridge carries on.
         assert stack.node_process("bridge_node").pid == bridge.pid
