@@ -81,14 +81,14 @@ def _ros_distro() -> str | None:
         return distro
     from importlib.metadata import PackageNotFoundError, version
 
-    # The PyPI ROS wheels carry the distro's rclpy: ros-rclpy 9.x is Kilted, and Jazzy's are
-    # named ros-jazzy-*.
-    for wheel, distro in (("ros-jazzy-rclpy", "jazzy"), ("ros-rclpy", None)):
+    # The PyPI ROS wheels carry the distro's rclpy (Kilted's is ros-rclpy, Jazzy's
+    # ros-jazzy-rclpy), whose major version names the distro.
+    for wheel in ("ros-rclpy", "ros-jazzy-rclpy"):
         try:
             major = int(version(wheel).split(".")[0])
         except (PackageNotFoundError, ValueError):
             continue
-        return distro or {7: "jazzy", 9: "kilted"}.get(major)
+        return {7: "jazzy", 9: "kilted"}.get(major)
     return None
 
 
