@@ -43,7 +43,7 @@ run: build
 build: core package web
 
 venv: $(STAMPS)/venv
-# Made anew whenever requirements.txt changes, so that it holds exactly what the file lists.
+# Made anew whenever its requirements change, so that it holds exactly what the files list.
 $(STAMPS)/venv: requirements.txt requirements-common.txt
 	@mkdir -p $(STAMPS)
 	rm -rf $(VENV)
