@@ -33,56 +33,75 @@ import json, os, subprocess, sys, time, urllib.request
 args = json.load(sys.stdin)
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 tmp = args["tmp"]
-link = os.path.join(tmp, "ttyRM")
-sim_log = open(os.path.join(tmp, "sim-bus.log"), "w")
-sim = subprocess.Popen(
-    [args["reachy_mini"], "sim-bus", "--link", link, *args["sim_flags"]],
-    stdout=sim_log, stderr=subprocess.STDOUT,
-)
-for _ in range(100):
-    if os.path.islink(link):
-        break
-    time.sleep(0.05)
 home = os.path.join(tmp, "home")
 os.makedirs(home, exist_ok=True)
 env = {"HF_HUB_OFFLINE": "1", "REACHY_MINI_TELEMETRY": "0", "HOME": home,
        "PATH": "/usr/bin:/bin"}
-daemon_log = open(os.path.join(tmp, "daemon.log"), "w")
 port = str(args["port"])
-daemon = subprocess.Popen(
-    [args["daemon"], "-p", link, "--no-media", "--headless", "--fastapi-host", "127.0.0.1",
-     "--fastapi-port", port, "--no-wake-up-on-start", "--no-goto-sleep-on-stop"],
-    stdout=daemon_log, stderr=subprocess.STDOUT, env=env,
-)
 base = "http://127.0.0.1:" + port
 
 def get(path):
     return json.load(urllib.request.urlopen(base + path, timeout=5))
 
-result = {"state": None, "full": None}
-deadline = time.monotonic() + 45
-while time.monotonic() < deadline and daemon.poll() is None:
-    try:
-        result["state"] = get("/api/daemon/status")["state"]
-    except Exception:
-        pass
-    if result["state"] == "running":
-        # Two control-loop periods (50 Hz) so that the state holds fresh readings.
-        time.sleep(0.1)
-        result["full"] = get("/api/state/full?with_head_joints=true&use_pose_matrix=true")
+# A fresh simulated bus and the daemon on it; returns what the daemon's API said.
+def attempt(n):
+    link = os.path.join(tmp, f"ttyRM{n}")
+    sim_path = os.path.join(tmp, f"sim-bus-{n}.log")
+    daemon_path = os.path.join(tmp, f"daemon-{n}.log")
+    sim_log = open(sim_path, "w")
+    sim = subprocess.Popen(
+        [args["reachy_mini"], "sim-bus", "--link", link, *args["sim_flags"]],
+        stdout=sim_log, stderr=subprocess.STDOUT,
+    )
+    for _ in range(200):
+        if os.path.islink(link):
+            break
+        time.sleep(0.05)
+    daemon_log = open(daemon_path, "w")
+    daemon = subprocess.Popen(
+        [args["daemon"], "-p", link, "--no-media", "--headless", "--fastapi-host", "127.0.0.1",
+         "--fastapi-port", port, "--no-wake-up-on-start", "--no-goto-sleep-on-stop"],
+        stdout=daemon_log, stderr=subprocess.STDOUT, env=env,
+    )
+    result = {"state": None, "full": None}
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline and daemon.poll() is None:
+        try:
+            result["state"] = get("/api/daemon/status")["state"]
+        except Exception:
+            pass
+        if result["state"] == "running":
+            # Two control-loop periods (50 Hz) so that the state holds fresh readings.
+            time.sleep(0.1)
+            result["full"] = get("/api/state/full?with_head_joints=true&use_pose_matrix=true")
+            break
+        if result["state"] == "error":
+            break
+        time.sleep(0.25)
+    for proc in (daemon, sim):
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    daemon_log.close()
+    sim_log.close()
+    result["daemon_log"] = open(daemon_path).read()
+    result["sim_log"] = open(sim_path).read()
+    return result
+
+# The daemon gives its backend 2 s to get ready and goes to its error state if it is not: on
+# a loaded machine its own start-up (imports, its first reads) can take longer than that.
+# That case alone is tried again, on a fresh bus, and every try is reported.
+tries = []
+for n in range(3):
+    result = attempt(n)
+    tries.append(result["state"])
+    slow = "Backend is not ready after 2 seconds" in result["daemon_log"]
+    if result["state"] != "error" or not slow:
         break
-    time.sleep(0.25)
-for proc in (daemon, sim):
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-daemon_log.close()
-sim_log.close()
-result["daemon_log"] = open(os.path.join(tmp, "daemon.log")).read()
-result["sim_log"] = open(os.path.join(tmp, "sim-bus.log")).read()
+result["tries"] = tries
 print(json.dumps(result))
 """
 
@@ -107,7 +126,7 @@ def run_daemon_on_sim_bus(tmp_path: Path, *sim_flags: str) -> dict[str, Any]:
         input=json.dumps(payload),
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=150,
         check=False,
     )
     assert done.returncode == 0, done.stderr
@@ -125,7 +144,8 @@ def expected_head_joints() -> list[float]:
 def assert_clean_start(result: dict[str, Any]) -> None:
     """Check that the daemon ran, with no refused write and no failed configuration check."""
     log = result["daemon_log"]
-    assert result["state"] == "running", log[-4000:]
+    problems = [line for line in log.splitlines() if " - ERROR - " in line or "Error" in line]
+    assert result["state"] == "running", (result["tries"], problems[-20:], log[-2000:])
     assert result["sim_log"].splitlines()[0].startswith("/dev/pts/"), result["sim_log"]
     assert "[FAIL]" not in log, log
     assert "Configuration check failed" not in log, log
@@ -141,9 +161,17 @@ def assert_head_joints_are_the_motors(result: dict[str, Any]) -> None:
         assert got == pytest.approx(want, abs=HALF_TICK + 1e-9)
 
 
-@pytest.mark.timeout(120)
-def test_vendor_daemon_runs_on_flashed_motors_without_reflashing(tmp_path: Path) -> None:
-    result = run_daemon_on_sim_bus(tmp_path)
+@pytest.fixture(scope="module")
+def flashed_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One run of the daemon on flashed motors, which two tests read."""
+    return run_daemon_on_sim_bus(tmp_path_factory.mktemp("flashed"))
+
+
+@pytest.mark.timeout(180)
+def test_vendor_daemon_runs_on_flashed_motors_without_reflashing(
+    flashed_run: dict[str, Any],
+) -> None:
+    result = flashed_run
     assert_clean_start(result)
     log = result["daemon_log"]
     assert log.count("Configuration is correct [OK]") == 9, log
@@ -151,7 +179,7 @@ def test_vendor_daemon_runs_on_flashed_motors_without_reflashing(tmp_path: Path)
     assert_head_joints_are_the_motors(result)
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(180)
 def test_vendor_daemon_flashes_factory_fresh_motors_then_runs(tmp_path: Path) -> None:
     result = run_daemon_on_sim_bus(tmp_path, "--factory-fresh")
     assert_clean_start(result)
@@ -162,9 +190,9 @@ def test_vendor_daemon_flashes_factory_fresh_motors_then_runs(tmp_path: Path) ->
     assert_head_joints_are_the_motors(result)
 
 
-@pytest.mark.timeout(120)
-def test_vendor_head_pose_is_our_forward_kinematics(tmp_path: Path) -> None:
-    result = run_daemon_on_sim_bus(tmp_path)
+@pytest.mark.timeout(180)
+def test_vendor_head_pose_is_our_forward_kinematics(flashed_run: dict[str, Any]) -> None:
+    result = flashed_run
     assert_clean_start(result)
     full = result["full"]
     body_yaw, *stewart = full["head_joints"]
