@@ -7,6 +7,7 @@ import json
 import math
 import time
 from collections.abc import Iterator
+from statistics import median
 from typing import Any
 
 import pytest
@@ -255,6 +256,16 @@ def test_a_move_that_deactivating_stops_is_reported_cancelled(
     wait_for(lambda: len(joint_states.since(active_again)) > 10, 10.0, "joint states again")
 
 
+def bus_rates(diag: TopicRecorder, since: float) -> list[float]:
+    """Return the loop's achieved rate from every bus report received since `since`."""
+    return [
+        float(status_values(status)[BusKey.ACHIEVED_RATE_HZ])
+        for array in diag.since(since)
+        for status in array.status
+        if status.name == "hardware_node: Bus" and BusKey.ACHIEVED_RATE_HZ in status_values(status)
+    ]
+
+
 def test_streaming_at_50_hz_right_after_enabling_torque_from_sleep_keeps_the_loop_at_rate(
     client: RosClient, joint_states: TopicRecorder, results: TopicRecorder
 ) -> None:
@@ -265,6 +276,10 @@ def test_streaming_at_50_hz_right_after_enabling_torque_from_sleep_keeps_the_loo
     diag = TopicRecorder(client, DiagnosticArray, "/diagnostics")
     reply = call_service(client, SetBool, "/reachy_mini/enable_torque", SetBool.Request(data=True))
     assert reply.success, reply.message
+    # The loop's own rate just before the stream, as the yardstick for the rate during it.
+    quiet = time.time()
+    wait_for(lambda: len(bus_rates(diag, quiet)) >= 2, 10.0, "the bus rate before the stream")
+    before = median(bus_rates(diag, quiet))
     pub = client.node.create_publisher(PoseStamped, "/reachy_mini/head_pose_command", 10)
     wait_for(lambda: pub.get_subscription_count() > 0, 10.0, "the head pose subscriber")
     t0 = time.time()
@@ -288,8 +303,13 @@ def test_streaming_at_50_hz_right_after_enabling_torque_from_sleep_keeps_the_loo
     # The head followed, shaped: the joint states kept flowing at the loop rate.
     wait_for(lambda: len(joint_states.since(t0 + 3.0)) >= 150, 10.0, "joint states")
     wait_for(lambda: "hardware_node: Bus" in diagnostic_statuses(diag), 10.0, "diagnostics")
-    bus = status_values(diagnostic_statuses(diag)["hardware_node: Bus"])
-    assert float(bus[BusKey.ACHIEVED_RATE_HZ]) >= 180.0, bus
+    # Each report counts the loop's cycles in the second before it. On a loaded two-core
+    # machine neither figure is 200 (171 has been seen with nothing wrong), so the stream is
+    # compared with the seconds before it: the vendor's loop went down here, and a command
+    # path that held the loop up would show as a drop.
+    during = bus_rates(diag, t0 + 1.0)
+    assert during and median(during) >= min(180.0, 0.85 * before), (during, before)
+    assert min(during) >= 100.0, (during, before)
     rust = status_values(diagnostic_statuses(diag)["hardware_node: Rust core"])
     assert rust[CoreKey.LOOP_RUNNING] == "true" and rust[CoreKey.LOOP_RESTARTS] == "0", rust
 
