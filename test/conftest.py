@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from domains import worker_domains
 
 # A fresh domain per run keeps concurrent runs (and other sessions' robots) apart; set before
 # any rclpy import so that this process and every child process use it.
-os.environ["ROS_DOMAIN_ID"] = str(random.SystemRandom().randint(1, 101))
+os.environ["ROS_DOMAIN_ID"] = str(random.SystemRandom().choice(worker_domains()))
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import httpx
 import psutil
+from domains import worker_domains
 
 from reachy_mini_ros.bringup import NODES
 
@@ -102,7 +103,12 @@ def start_process(
 # The run's domain (set by conftest before this module is imported) and the bridge tests'
 # domain next to it, where their stand-in hardware publishes and answers commands.
 RUN_DOMAIN_ID = int(os.environ.get("ROS_DOMAIN_ID", "0"))
-BRIDGE_DOMAIN_ID = RUN_DOMAIN_ID % 101 + 1
+_DOMAINS = worker_domains()
+BRIDGE_DOMAIN_ID = (
+    _DOMAINS[(_DOMAINS.index(RUN_DOMAIN_ID) + 1) % len(_DOMAINS)]
+    if RUN_DOMAIN_ID in _DOMAINS
+    else RUN_DOMAIN_ID % 101 + 1
+)
 _handed_out: set[int] = set()
 
 
@@ -152,7 +158,7 @@ def private_domain() -> int:
     which publishes joint states and accepts commands on its own domain for a whole module.
     """
     taken = {RUN_DOMAIN_ID, BRIDGE_DOMAIN_ID} | _handed_out
-    domain = random.SystemRandom().choice([d for d in range(1, 102) if d not in taken])
+    domain = random.SystemRandom().choice([d for d in _DOMAINS if d not in taken])
     _handed_out.add(domain)
     return domain
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -26,7 +25,7 @@ from typing import Any
 
 import pytest
 from integration_support import ROOT
-from support import free_port, start_process, wait_for
+from support import free_port, private_domain, start_process, wait_for
 
 from reachy_mini_ros.bringup import (
     ANALYZERS_FILE,
@@ -187,12 +186,6 @@ def ros_context(domain_id: int) -> Iterator[Any]:
         node.destroy_node()
         context.try_shutdown()
         thread.join(5)
-
-
-def private_domain() -> int:
-    """Pick a DDS domain other than the test run's, so that no other node can answer."""
-    session_domain = int(os.environ["ROS_DOMAIN_ID"])
-    return random.SystemRandom().choice([d for d in range(1, 102) if d != session_domain])
 
 
 def test_installed_hardware_node_publishes_joint_states_over_dds(
