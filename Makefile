@@ -19,6 +19,10 @@ JAZZY_TESTS := test/hardware/test_lifecycle.py test/hardware/test_parameters_liv
 	test/interface/test_node_help.py test/ros_integration/test_stack_joint_states.py \
 	test/bridge/test_bridge_stack.py
 STAMPS := .stamps
+# The Python tests run on two pytest-xdist workers, each test file on one of them: most of a
+# test's time is spent waiting on processes, DDS and sockets, not on the two cores.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 CORE := reachy_mini_core_rs
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -34,8 +38,8 @@ CORE_SOURCES := $(shell find $(CORE)/src $(CORE)/python -type f 2>/dev/null) \
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) \
 	$(wildcard web/index.html web/vite.config.ts web/tsconfig*.json web/openapi.json)
 
-.PHONY: run build venv core package web system-deps test test-rust test-python test-web \
-	test-browser test-python-jazzy lint clean
+.PHONY: run build venv core package web system-deps test test-deps test-rust test-python \
+	test-web test-browser test-python-jazzy lint clean
 
 run: build
 	@$(BIN)/reachy-mini bringup --host $(HOST) --port $(PORT)
@@ -73,7 +77,7 @@ $(STAMPS)/jazzy-venv: requirements-jazzy.txt requirements-common.txt | $(STAMPS)
 	touch $@
 
 # Its media stack builds PyGObject and pycairo, which need these Debian headers.
-$(STAMPS)/vendor-venv:
+$(STAMPS)/vendor-venv: | $(STAMPS)/system-deps
 	@mkdir -p $(STAMPS)
 	if ! dpkg -s libcairo2-dev libgirepository1.0-dev gir1.2-gstreamer-1.0 \
 			gir1.2-gst-plugins-base-1.0 >/dev/null 2>&1; then \
@@ -92,7 +96,8 @@ $(STAMPS)/core: $(STAMPS)/venv $(CORE_SOURCES)
 	touch $@
 
 package: $(STAMPS)/package
-$(STAMPS)/package: $(STAMPS)/venv setup.py setup.cfg
+# After the core: maturin and pip would otherwise write into the same venv at once.
+$(STAMPS)/package: $(STAMPS)/venv setup.py setup.cfg | $(STAMPS)/core
 	REACHY_MINI_SKIP_CORE_BUILD=1 $(BIN)/pip install --quiet --no-deps --no-build-isolation \
 		--disable-pip-version-check -e .
 	touch $@
@@ -107,17 +112,27 @@ web/dist/index.html: $(STAMPS)/web-deps $(WEB_SOURCES)
 	touch $@
 
 # Debian packages the tests need: Chromium for the browser tests, PostgreSQL for the database
-# tests. CI runs as root on a fresh machine, so installing them here is what makes it pass.
+# tests, and the headers the vendor venv builds against (one apt run, so that no two run at
+# once). CI runs as root on a fresh machine, so installing them here is what makes it pass.
+SYSTEM_PACKAGES := chromium postgresql libcairo2-dev libgirepository1.0-dev \
+	gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
 system-deps: $(STAMPS)/system-deps
 $(STAMPS)/system-deps:
 	@mkdir -p $(STAMPS)
-	if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+			|| ! dpkg -s $(filter-out chromium postgresql,$(SYSTEM_PACKAGES)) >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium postgresql >/dev/null; \
+			$(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 	touch $@
 
-test: build system-deps test-rust lint test-python test-python-jazzy test-web test-browser
+# Everything the tests need is made first, several pieces at once (downloads, apt and the
+# compilers overlap); then the tests run one suite after the other.
+test:
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-deps
+	$(MAKE) --no-print-directory test-rust lint test-python test-python-jazzy test-web test-browser
+
+test-deps: build system-deps $(STAMPS)/fuzz-venv $(STAMPS)/vendor-venv $(STAMPS)/jazzy-venv
 
 test-rust:
 	cd $(CORE) && cargo fmt --check
@@ -130,11 +145,12 @@ lint: $(STAMPS)/venv
 	$(BIN)/mypy
 
 test-python: build $(STAMPS)/fuzz-venv $(STAMPS)/vendor-venv
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # The ROS surface on Jazzy: lifecycle, parameters, --help, /joint_states and the bridge over DDS.
 test-python-jazzy: build $(STAMPS)/jazzy-venv
-	AMENT_PREFIX_PATH=$(JAZZY_VENV) $(JAZZY_VENV)/bin/pytest -p no:cacheprovider $(JAZZY_TESTS)
+	AMENT_PREFIX_PATH=$(JAZZY_VENV) $(JAZZY_VENV)/bin/pytest -p no:cacheprovider \
+		$(PYTEST_PARALLEL) $(JAZZY_TESTS)
 
 test-web: $(STAMPS)/web-deps
 	cd web && npm test
