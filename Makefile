@@ -17,7 +17,7 @@ VENDOR_VERSION := 1.13.0
 JAZZY_VENV := $(CURDIR)/.venv-jazzy
 JAZZY_TESTS := test/hardware/test_lifecycle.py test/hardware/test_parameters_live.py \
 	test/interface/test_node_help.py test/ros_integration/test_stack_joint_states.py \
-	test/bridge/test_bridge_stack.py
+	test/bridge/test_bridge_stack.py test/ros_integration/test_readme_ros_steps.py
 STAMPS := .stamps
 # The Python tests run on two pytest-xdist workers, each test file on one of them: most of a
 # test's time is spent waiting on processes, DDS and sockets, not on the two cores.
@@ -147,7 +147,8 @@ lint: $(STAMPS)/venv
 test-python: build $(STAMPS)/fuzz-venv $(STAMPS)/vendor-venv
 	$(BIN)/pytest $(PYTEST_PARALLEL)
 
-# The ROS surface on Jazzy: lifecycle, parameters, --help, /joint_states and the bridge over DDS.
+# The ROS surface on Jazzy: lifecycle, parameters, --help, /joint_states, the bridge over DDS
+# and the README's ROS steps.
 test-python-jazzy: build $(STAMPS)/jazzy-venv
 	AMENT_PREFIX_PATH=$(JAZZY_VENV) $(JAZZY_VENV)/bin/pytest -p no:cacheprovider \
 		$(PYTEST_PARALLEL) $(JAZZY_TESTS)
