@@ -76,15 +76,9 @@ $(STAMPS)/jazzy-venv: requirements-jazzy.txt requirements-common.txt | $(STAMPS)
 		'import sysconfig; print(sysconfig.get_paths()["purelib"])')/reachy_mini_core_rs.pth"
 	touch $@
 
-# Its media stack builds PyGObject and pycairo, which need these Debian headers.
+# Its media stack builds PyGObject and pycairo, whose Debian headers system-deps installs.
 $(STAMPS)/vendor-venv: | $(STAMPS)/system-deps
 	@mkdir -p $(STAMPS)
-	if ! dpkg -s libcairo2-dev libgirepository1.0-dev gir1.2-gstreamer-1.0 \
-			gir1.2-gst-plugins-base-1.0 >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			libcairo2-dev libgirepository1.0-dev gir1.2-gstreamer-1.0 \
-			gir1.2-gst-plugins-base-1.0 >/dev/null; \
-	fi
 	rm -rf $(VENDOR_VENV)
 	python3 -m venv $(VENDOR_VENV)
 	$(VENDOR_VENV)/bin/pip install --quiet --disable-pip-version-check reachy_mini==$(VENDOR_VERSION)
@@ -117,7 +111,8 @@ web/dist/index.html: $(STAMPS)/web-deps $(WEB_SOURCES)
 SYSTEM_PACKAGES := chromium postgresql libcairo2-dev libgirepository1.0-dev \
 	gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
 system-deps: $(STAMPS)/system-deps
-$(STAMPS)/system-deps:
+# Checked again when the Makefile (and so the list) changes; the check is quick once installed.
+$(STAMPS)/system-deps: Makefile
 	@mkdir -p $(STAMPS)
 	if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 			|| ! dpkg -s $(filter-out chromium postgresql,$(SYSTEM_PACKAGES)) >/dev/null 2>&1; then \
