@@ -32,22 +32,14 @@ from pathlib import Path
 import pytest
 from integration_support import ROOT
 
+from reachy_mini_ros.bridge.routes.system import _ros_distro
 from reachy_mini_ros.bringup import NODES
 from reachy_mini_ros.interface.share import PACKAGE
 
 SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
 SITE_PACKAGES = SITE / "site-packages"
-# The Jazzy wheels are named ros-jazzy-*, Kilted's ros-*.
-DISTRO = (
-    "jazzy"
-    if any(
-        normalize_name.startswith("ros-jazzy-")
-        for normalize_name in (
-            d.metadata["Name"].lower() for d in importlib.metadata.distributions()
-        )
-    )
-    else "kilted"
-)
+# The distro of the venv's ROS wheels, as /api/system/info reports it.
+DISTRO = _ros_distro()
 
 pytestmark = [pytest.mark.timeout(1500)]
 
@@ -151,6 +143,7 @@ RUN_AS_WRITTEN = (
 
 def script(commands: list[str], home: Path) -> str:
     """Return the bash script of the README's steps, with this machine's stand-ins."""
+    assert DISTRO in ("jazzy", "kilted"), f"no ROS 2 distro recognised in this venv: {DISTRO}"
     prefix = home / "opt" / "ros" / DISTRO
     prefix.mkdir(parents=True)
     view = ros_prefix(prefix, pip_line_packages(commands))
